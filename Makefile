@@ -1,0 +1,52 @@
+# Two commands do everything on a fresh machine:  make demo  |  make test
+# Both create .venv and install what they need (torch pinned first: an unpinned one pulls a CUDA build).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STORE  ?= vectorstore
+SAMPLE := data/sample
+
+export HF_HUB_OFFLINE=1
+export TRANSFORMERS_OFFLINE=1
+export ANONYMIZED_TELEMETRY=False
+export GRADIO_ANALYTICS_ENABLED=False
+export TOKENIZERS_PARALLELISM=false
+
+.PHONY: install demo test test-fast bench clean-store help
+
+help:
+	@echo "make demo       set up, ingest the bundled sample data, show stats and example searches"
+	@echo "make test       set up and run every test (fakes, real packaged models, a real Chroma server)"
+	@echo "make test-fast  only the fast tests that use fakes"
+	@echo "make bench      run the benchmarks and rewrite docs/benchmarks.md"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/assistant sample $(SAMPLE)
+	$(BIN)/assistant --store $(STORE) ingest $(SAMPLE)
+	$(BIN)/assistant --store $(STORE) stats
+	$(BIN)/assistant --store $(STORE) search "the price went up and I want to cancel" -k 5
+	$(BIN)/assistant --store $(STORE) search "配送太慢了" -k 5 --lang zh
+
+test: install
+	$(BIN)/python -m pytest
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not models and not server"
+
+bench: install
+	$(BIN)/python bench/ingest.py
+
+clean-store:
+	rm -rf $(STORE)/chroma.sqlite3 $(STORE)/*-*-*-*-*

@@ -1,0 +1,264 @@
+"""The `assistant` command. The only place (with the web app) where errors become messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import AssistantError, ConfigError
+from .settings import Settings, load_settings
+
+COLUMN_ROLES = ("text", "time", "customer", "customer_name", "channel", "rating", "product", "id")
+
+
+def _settings(ctx: click.Context, **overrides) -> Settings:
+    """Settings from the environment, the group options, then the command's own options."""
+    merged = dict(ctx.find_root().obj or {})
+    merged.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return load_settings(**merged)
+    except Exception as exc:  # pydantic ValidationError: name the setting
+        raise ConfigError(f"invalid setting: {exc}".splitlines()[0] + " " + str(exc).splitlines()[-1].strip()) from exc
+
+
+def store_options(func):
+    """--store / --chroma-url on every command (also accepted before the command name)."""
+    func = click.option("--chroma-url", default=None, help="Chroma server http://host:port (ASSISTANT_CHROMA_URL).")(func)
+    func = click.option("--store", type=click.Path(file_okay=False), default=None,
+                        help="Folder of the local store (ASSISTANT_STORE, default vectorstore/).")(func)
+    return func
+
+
+def _emit_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _parse_day(value: str | None, *, end: bool = False, tz: str = "UTC") -> int | None:
+    """--since/--until value -> epoch seconds; a date without time means the whole day."""
+    if not value:
+        return None
+    from .ingest.timeparse import parse_timestamp
+
+    try:
+        ts = parse_timestamp(value, tz=tz)
+    except ValueError as exc:
+        raise ConfigError(f"--{'until' if end else 'since'}: {exc}") from None
+    if end and len(value.strip()) <= 10:
+        ts += 86400  # inclusive end of a date given without a time
+    return ts
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="assistant")
+@store_options
+@click.pass_context
+def cli(ctx: click.Context, store: str | None, chroma_url: str | None) -> None:
+    """Customer Demand Assistant: turn customer feedback into ranked, cited demands.
+
+    \b
+    Start here:
+      assistant sample data/sample        # write the bundled sample feedback
+      assistant ingest data/sample        # clean, redact, embed and store it
+      assistant search "price went up"    # find feedback by meaning
+    """
+    ctx.obj = {"store": store, "chroma_url": chroma_url}
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@store_options
+@click.option("--source", help="Source name recorded on every item (default: the file name).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "json", "jsonl", "xlsx", "txt"]),
+              help="Input format (default: from the extension; sniffed for standard input).")
+@click.option("--encoding", help="Text encoding (default: detected).")
+@click.option("--embedder", help="Embedder for a new store: e5 (default), minilm, or a sentence-transformers model.")
+@click.option("--no-redact", is_flag=True, help="Store personal data as it is (redaction is on by default).")
+@click.option("--text-col", help="Column holding the feedback text.")
+@click.option("--time-col", help="Column holding the date/time.")
+@click.option("--customer-col", help="Column holding the customer id.")
+@click.option("--customer-name-col", help="Column holding the customer's display name.")
+@click.option("--channel-col", help="Column holding the channel.")
+@click.option("--rating-col", help="Column holding the rating.")
+@click.option("--product-col", help="Column holding the product.")
+@click.option("--id-col", help="Column holding the source's own id.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+def ingest(ctx, paths, store, chroma_url, source, fmt, encoding, embedder, no_redact, as_json, **cols):
+    """Clean, redact, embed and store feedback files (CSV, TSV, JSON, JSONL, XLSX, TXT; folders; - for stdin).
+
+    Re-running is safe: unchanged rows are skipped, changed rows updated.
+    """
+    from .ingest.pipeline import ingest_paths
+
+    settings = _settings(ctx, store=store, chroma_url=chroma_url, embedder=embedder, redact=False if no_redact else None)
+    overrides = {role: cols.get(f"{role}_col") for role in COLUMN_ROLES}
+    report = ingest_paths(list(paths), settings, source=source, overrides=overrides, fmt=fmt, encoding=encoding,
+                          stdin=sys.stdin.buffer, progress=sys.stderr.isatty() and not as_json)
+    if as_json:
+        _emit_json(report.as_dict())
+    else:
+        click.echo(
+            f"read {report.read}, added {report.added}, updated {report.updated}, "
+            f"skipped as duplicate {report.duplicates}, rejected {len(report.rejected)} "
+            f"({report.seconds:.1f} s, {report.read / max(report.seconds, 1e-9):.0f} items/s)"
+        )
+        reasons = Counter(r.reason if r.kind == "filtered" else "invalid" for r in report.rejected)
+        for rejection in report.invalid[:20]:
+            click.echo(f"  rejected {rejection}")
+        if len(report.invalid) > 20:
+            click.echo(f"  ... and {len(report.invalid) - 20} more invalid rows (use --json for all)")
+        for reason, n in sorted(reasons.items()):
+            if reason != "invalid":
+                click.echo(f"  skipped {n} rows: {reason}")
+    if report.invalid:
+        first = report.invalid[0]
+        more = f" (and {len(report.invalid) - 1} more rejected rows)" if len(report.invalid) > 1 else ""
+        raise AssistantError(f"{first}{more}")
+
+
+@cli.command()
+@store_options
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def stats(ctx, store, chroma_url, as_json):
+    """Counts of stored feedback by source, channel, language and week."""
+    from .store import FeedbackStore
+
+    feedback = FeedbackStore.open(_settings(ctx, store=store, chroma_url=chroma_url))
+    counters = {key: Counter() for key in ("source", "channel", "lang", "week")}
+    first = last = None
+    total = 0
+    for _, meta in feedback.metadatas():
+        total += 1
+        for key, counter in counters.items():
+            counter[meta.get(key, "unknown")] += 1
+        ts = meta.get("ts")
+        if ts is not None:
+            first = ts if first is None else min(first, ts)
+            last = ts if last is None else max(last, ts)
+    data = {
+        "store": feedback.location,
+        "embedder": feedback.embedder_name,
+        "items": total,
+        "first": _iso(first),
+        "last": _iso(last),
+        "by_source": dict(counters["source"].most_common()),
+        "by_channel": dict(counters["channel"].most_common()),
+        "by_language": dict(counters["lang"].most_common()),
+        "by_week": dict(sorted(counters["week"].items())),
+    }
+    if as_json:
+        return _emit_json(data)
+    click.echo(f"{total} items in {data['store']} (embedder {data['embedder']}), {data['first']} .. {data['last']}")
+    for title, key in (("source", "by_source"), ("channel", "by_channel"), ("language", "by_language")):
+        click.echo(f"\nby {title}:")
+        for name, n in data[key].items():
+            click.echo(f"  {name:<28} {n:>7}")
+    click.echo("\nby week:")
+    peak = max(data["by_week"].values(), default=1)
+    for week, n in data["by_week"].items():
+        click.echo(f"  {week:<10} {n:>6}  {'#' * max(1, round(40 * n / peak))}")
+
+
+def _iso(ts: int | None) -> str | None:
+    return None if ts is None else datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+@cli.command()
+@click.argument("query")
+@store_options
+@click.option("-k", "k", default=10, show_default=True, type=click.IntRange(1, 1000), help="Number of results.")
+@click.option("--since", help="Only feedback on or after this date.")
+@click.option("--until", help="Only feedback up to this date (inclusive).")
+@click.option("--channel", help="Only this channel.")
+@click.option("--lang", help="Only this language (en, zh, ...).")
+@click.option("--source", help="Only this source file/name.")
+@click.option("--customer", help="Only this customer id.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def search(ctx, query, store, chroma_url, k, since, until, channel, lang, source, customer, as_json):
+    """Find feedback by meaning (any language), with filters."""
+    from .store import FeedbackStore, build_where
+
+    settings = _settings(ctx, store=store, chroma_url=chroma_url)
+    feedback = FeedbackStore.open(settings)
+    where = build_where(
+        since=_parse_day(since, tz=settings.timezone),
+        until=_parse_day(until, end=True, tz=settings.timezone),
+        channel=channel, lang=lang, source=source, customer_id=customer,
+    )
+    hits = feedback.search(query, k=k, where=where)
+    if as_json:
+        return _emit_json([{"id": h.id, "score": h.score, "text": h.text, **h.metadata} for h in hits])
+    if not hits:
+        click.echo("no matching feedback")
+    for hit in hits:
+        meta = hit.metadata
+        text = hit.text if len(hit.text) <= 160 else hit.text[:157] + "..."
+        click.echo(f"{hit.score:.3f}  {meta.get('date', '----------')}  {meta.get('channel', ''):<14} "
+                   f"{meta.get('lang', ''):<3} [{hit.id}]  {text}")
+
+
+@cli.command()
+@store_options
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.pass_context
+def export(ctx, store, chroma_url, fmt, out):
+    """Write every stored item with every stored field (one row per item)."""
+    from .store import FeedbackStore
+
+    feedback = FeedbackStore.open(_settings(ctx, store=store, chroma_url=chroma_url))
+    rows = [{"id": item.id, "text": item.text, **item.metadata} for item in feedback.iter_items()]
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "jsonl":
+        with path.open("w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    else:
+        import pandas as pd
+
+        pd.DataFrame(rows).to_csv(path, index=False, encoding="utf-8")
+    click.echo(f"wrote {len(rows)} items to {path}")
+
+
+@cli.command()
+@click.argument("out_dir", default="data/sample", type=click.Path(file_okay=False))
+@click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same files).")
+@click.option("--scale", default=1.0, show_default=True, help="Multiply item counts.")
+def sample(out_dir, seed, scale):
+    """Write the bundled bilingual sample feedback (support tickets, reviews, social posts, NPS)."""
+    from .sample_data import generate_sample
+
+    paths = generate_sample(Path(out_dir), seed=seed, scale=scale)
+    for path in paths:
+        click.echo(str(path))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: one-line errors and exit code 2, tracebacks only with ASSISTANT_DEBUG=1."""
+    debug = os.environ.get("ASSISTANT_DEBUG", "").lower() in ("1", "true", "yes")
+    try:
+        cli.main(args=argv, prog_name="assistant", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except AssistantError as exc:
+        if debug:
+            raise
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted: everything written so far is kept; run the same command again to resume", err=True)
+        sys.exit(130)

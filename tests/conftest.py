@@ -1,0 +1,115 @@
+"""Shared fixtures: isolated settings, a hashing embedder, temporary stores, a real Chroma server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+# offline switches: a by-name model load must never wait on a hub, and nothing phones home
+for _key, _value in {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}.items():
+    os.environ[_key] = _value
+
+
+@pytest.fixture(autouse=True)
+def _no_user_settings(monkeypatch):
+    """A developer's ASSISTANT_* variables must not leak into tests."""
+    for key in list(os.environ):
+        if key.startswith("ASSISTANT_"):
+            monkeypatch.delenv(key)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real `chroma run` on 127.0.0.1, started for the session and stopped after it."""
+    exe = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
+    if not exe:
+        pytest.fail("the `chroma` command (from chromadb) is not installed")
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("chroma-server")
+    log = (folder / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [exe, "run", "--path", str(folder / "data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"chroma server did not start: {(folder / 'server.log').read_text()[-2000:]}")
+            time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(params=["local", pytest.param("server", marks=pytest.mark.server)])
+def settings(request, tmp_path):
+    """Settings for a fresh store with the hashing embedder: embedded on disk, or on a real Chroma server."""
+    from assistant.settings import Settings
+
+    values = {"store": tmp_path / "store", "embedder": "hashing", "batch_size": 64}
+    if request.param == "server":
+        values["chroma_url"] = request.getfixturevalue("chroma_server")
+        values["collection"] = f"t{uuid.uuid4().hex[:12]}"  # one server, a collection per test
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture
+def local_settings(tmp_path):
+    """Settings for a fresh embedded store with the hashing embedder."""
+    from assistant.settings import Settings
+
+    return Settings(_env_file=None, store=tmp_path / "store", embedder="hashing", batch_size=64)
+
+
+@pytest.fixture
+def run_cli(capsys, monkeypatch, tmp_path):
+    """Run `assistant ARGS...` in-process; returns (exit code, stdout, stderr)."""
+    from assistant.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no developer .env, default store inside tmp
+
+    def run(*args: str, stdin: bytes | None = None):
+        if stdin is not None:
+            import io
+
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+        try:
+            main([str(a) for a in args])
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run
