@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -243,9 +242,15 @@ def sample(out_dir, seed, scale):
         click.echo(str(path))
 
 
+def _debug() -> bool:
+    try:
+        return load_settings().debug
+    except Exception:
+        return False
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: one-line errors and exit code 2, tracebacks only with ASSISTANT_DEBUG=1."""
-    debug = os.environ.get("ASSISTANT_DEBUG", "").lower() in ("1", "true", "yes")
     try:
         cli.main(args=argv, prog_name="assistant", standalone_mode=False)
     except click.exceptions.Abort:
@@ -255,7 +260,7 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except AssistantError as exc:
-        if debug:
+        if _debug():
             raise
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)

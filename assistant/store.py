@@ -51,7 +51,8 @@ def _client(settings: Settings):
             )
         except Exception as exc:
             raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from exc
-    return chromadb.PersistentClient(path=str(settings.store), settings=chroma_settings)
+    # absolute: chromadb caches clients by the path string, and a relative one would outlive a chdir
+    return chromadb.PersistentClient(path=str(Path(settings.store).resolve()), settings=chroma_settings)
 
 
 def describe_location(settings: Settings) -> str:

@@ -87,7 +87,8 @@ def test_bad_rows_exit_2_after_storing_the_good_ones(run_cli, tmp_path):
     code, out, err = run_cli("ingest", path, "--embedder", "hashing")
     assert code == 2 and "added 2" in out
     assert "mixed.csv: row 3: field 'date'" in err and err.count("\n") == 1
-    code, out, _ = run_cli("stats", "--json")
+    code, out, err = run_cli("stats", "--json")
+    assert code == 0, err
     assert json.loads(out)["items"] == 2
 
 

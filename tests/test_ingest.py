@@ -48,7 +48,7 @@ def test_ingest_stores_clean_items_with_metadata(settings, tmp_path):
     assert t2["text"] == "配送太慢了，等了两个小时才送到"
     assert t2["lang"] == "zh" and t2["channel"] == "chat" and t2["customer_id"] == "C2"
     assert t2["customer_name"] == "王伟" and t2["rating"] == 1.0 and t2["product"] == "鲜盒"
-    assert t2["ts"] == 1772528400 and t2["date"] == "2026-03-03" and t2["week"] == "2026-W10"
+    assert t2["ts"] == 1772532000 and t2["date"] == "2026-03-03" and t2["week"] == "2026-W10"
     assert t2["x_tier"] == "free" and t2["source"] == "tickets.csv" and t2["row"] == 3
     assert items["T1"]["lang"] == "en"
 

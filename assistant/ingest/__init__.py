@@ -1,1 +1,1 @@
-"""Reading, cleaning and storing feedback."""
+"""Reading feedback files: formats and encodings, column roles, and timestamps."""
