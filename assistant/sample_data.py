@@ -34,7 +34,7 @@ ANDROID_VERSIONS = (("4.2.0", "4.2.1", "4.2.3"), ("4.3.0", "4.3.1"))  # before /
 IOS_VERSIONS = (("4.2.0", "4.2.2"), ("4.3.0", "4.3.2"))
 PRODUCTS = {plan: f"FreshBox {plan}" for plan in ("Classic", "Family", "Veggie", "Office")}
 TIER_ZH = {"free": "免费版", "pro": "专业版", "enterprise": "企业版"}
-NPS_HEADER = ["编号", "日期", "客户编号", "客户", "客户类型", "评分", "反馈"]
+NPS_HEADER = ["编号", "日期", "客户ID", "客户名称", "客户类型", "评分", "反馈"]
 
 
 @dataclass(frozen=True)

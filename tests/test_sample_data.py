@@ -57,7 +57,7 @@ def test_gbk_csv_fallback_is_deterministic_and_chinese(tmp_path):
     with pytest.raises(UnicodeDecodeError):
         a.read_bytes().decode("utf-8")
     rows = list(csv.reader(a.read_text(encoding="gbk").splitlines()))
-    assert rows[0] == ["编号", "日期", "客户编号", "客户", "客户类型", "评分", "反馈"]
+    assert rows[0] == ["编号", "日期", "客户ID", "客户名称", "客户类型", "评分", "反馈"]
     assert all(re.fullmatch(r"2026年\d{1,2}月\d{1,2}日", r[1]) for r in rows[1:])
     with pytest.raises(ValueError):
         generate_sample(tmp_path / "c", scale=SMALL, nps_format="ods")
@@ -92,7 +92,7 @@ def test_files_are_readable_and_carry_no_ground_truth(tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
     sheet = openpyxl.load_workbook(nps).active
     values = list(sheet.iter_rows(values_only=True))
-    assert values[0] == ("编号", "日期", "客户编号", "客户", "客户类型", "评分", "反馈")
+    assert values[0] == ("编号", "日期", "客户ID", "客户名称", "客户类型", "评分", "反馈")
     assert all(re.fullmatch(r"2026年\d{1,2}月\d{1,2}日", v[1]) and 0 <= v[5] <= 10 for v in values[1:])
     everything = b"".join(p.read_bytes() for p in paths[:3]).decode("utf-8")
     for label in ("product_feature", "service_quality", "user_experience", "price_increase", "sentiment"):
