@@ -1,9 +1,9 @@
-"""Text banks for the FreshBox / 鲜盒 sample data: per-theme bodies, generic openers and closers, slot values.
+"""Text banks for the FreshBox / 鲜盒 sample data, and `compose_text`, which assembles one item from them.
 
-Bodies carry `{slot}` placeholders that `assistant.sample_data` fills per item, so a few hundred
-templates yield thousands of distinct texts. Chinese is written as customers write it, not translated.
-Keep banks free of emoji: NPS comments may be written as GBK, which has none (emoji are added per
-channel in `sample_data`).
+Bodies carry `{slot}` placeholders filled per item; with openers, details, closers, rewordings and
+typos, a few hundred templates yield thousands of distinct texts. Chinese is written as customers
+write it, not translated. Keep the banks free of emoji: NPS comments may be written as GBK, which has
+none (emoji are only added to social posts).
 """
 
 from __future__ import annotations
@@ -580,8 +580,8 @@ def compose_text(rng: random.Random, *, lang: str, theme: str, sentiment: str, v
         parts.append(rng.choice(CLOSERS[ls]))
     text = _join(parts, lang)
     for old, new in _PARAPHRASE[lang]:
-        if old in text and rng.random() < 0.5:
-            text = text.replace(old, new)
+        if old in text and rng.random() < 0.5:  # whole words only in English ("quick" must not hit "quickly")
+            text = text.replace(old, new) if lang == "zh" else re.sub(rf"\b{re.escape(old)}\b", new, text)
     if mixed:
         text = text.rstrip("。") if lang == "zh" else text
         sep = " " if text[-1] in "？！?!" or lang == "en" else rng.choice(["，", ", ", " "])

@@ -136,3 +136,10 @@ def test_long_text_is_classified_on_a_prefix():
     text = "The app is slow. " * 500
     assert detect_language(text) == ("en", ["en"])
     assert detect_language("应用很慢。" * 1000) == ("zh", ["zh"])
+
+
+def test_one_shared_short_word_does_not_outvote_english():
+    # "as" is also Portuguese; a short English review must stay English
+    assert detect_language("Amazing as always") == ("en", ["en"])
+    assert detect_language("no bueno")[0] == "en"
+    assert detect_language("La aplicación no funciona y el pedido no llegó")[0] == "es"

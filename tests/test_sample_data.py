@@ -8,7 +8,6 @@ import re
 import statistics
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 

@@ -100,7 +100,10 @@ def _latin_language(words: list[str]) -> str | None:
             for i in langs:
                 scores[i] += 1
     if hit:
-        return _LATIN_LANGS[scores.index(max(scores))]
+        best = scores.index(max(scores))
+        # one shared short word ("as", "a", "no") is no evidence against English: another language
+        # needs two hits of its own
+        return _LATIN_LANGS[best] if best == 0 or scores[best] >= 2 else "en"
     sample = words[:_MAX_WORDS_SCORED]
     foreign = sum(1 for w in sample if not w.isascii())
     return None if foreign >= _FOREIGN_LETTER_SHARE * len(sample) else "en"

@@ -1,4 +1,7 @@
-"""Open feedback files (CSV, TSV, JSON, JSONL, XLSX, text) in any common encoding and stream their rows."""
+"""Open feedback files (CSV, TSV, JSON, JSONL, XLSX, text) in any common encoding and stream their rows.
+
+This module is about formats; detecting and decoding text encodings lives in `encodings`.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +15,13 @@ import re
 import sys
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Iterable, Iterator, Union
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Union
 
 from assistant.errors import InputFileError
 from assistant.records import RawRow, Rejection
+
+from .encodings import (SAMPLE_BYTES, Line, LineDecoder, decode_all, decode_lines, detect_encoding, looks_binary,
+                        split_lines)
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx", "txt")
 EXTENSIONS = {
@@ -24,21 +30,13 @@ EXTENSIONS = {
 }
 RowItem = Union[RawRow, Rejection]
 
-SAMPLE_BYTES = 64 * 1024  # encoding, delimiter and format are decided on this much of the file
 _CHUNK = 1024 * 1024
 _JSONL_PEEK = 100  # JSONL columns come from the first rows: the rest of the file is streamed
+_DELIMITERS = ",;\t|"  # tried in this order when sniffing a delimited file
+_SEP_LINE = re.compile(r"sep=(.)\s*$")  # Excel's "sep=;" hint line
 
 # A single feedback item can be megabytes (pasted logs); the size limit is a cleaning decision, not csv's.
 csv.field_size_limit(2**31 - 1)
-
-_MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"\xd0\xcf\x11\xe0",
-          b"\x7fELF", b"Rar!", b"7z\xbc\xaf", b"SQLite format 3", b"\xfd7zXZ")
-_CONTROL = bytes(b for b in range(32) if b not in b"\t\n\r\x0c\x1b") + b"\x7f"
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-_CJK_CODECS = {"gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp950", "shift_jis", "cp932", "euc_jp", "euc_kr",
-               "cp949"}
-_SEP_LINE = re.compile(r"sep=(.)\s*$")  # Excel's "sep=;" hint line
 
 
 @dataclass
@@ -97,6 +95,7 @@ def read_rows(path: str, *, fmt: str | None = None, encoding: str | None = None,
               stdin: BinaryIO | None = None) -> ReadResult:
     """Open one feedback file ("-" reads `stdin`); file-level problems raise InputFileError before any row is read."""
     path = os.fspath(path)
+    forced = fmt is not None
     if fmt is not None:
         fmt = fmt.lower().lstrip(".")
         if fmt not in FORMATS:
@@ -107,12 +106,11 @@ def read_rows(path: str, *, fmt: str | None = None, encoding: str | None = None,
         except LookupError:
             raise InputFileError(path, f"unknown encoding '{encoding}'") from None
     if path == "-":
-        return _read_stream(path, stdin if stdin is not None else sys.stdin.buffer, fmt, encoding, forced=fmt is not None)
+        return _read_stream(path, stdin if stdin is not None else sys.stdin.buffer, fmt, encoding, forced=forced)
     if os.path.isdir(path):
         raise InputFileError(path, "is a folder, not a file")
     if not os.path.exists(path):
         raise InputFileError(path, "no such file or folder")
-    forced = fmt is not None
     if fmt is None:
         ext = os.path.splitext(path)[1].lower()
         if ext == ".xls":
@@ -139,13 +137,12 @@ def _read_stream(path: str, stream: BinaryIO, fmt: str | None, encoding: str | N
         source = stream if stream.seekable() else io.BytesIO(head + stream.read())
         source.seek(0)
         return _read_xlsx(path, source, head)
-    if _is_binary(head):
+    if looks_binary(head):
         raise InputFileError(path, "not a text file (binary content)")
 
-    enc = encoding or _detect_encoding(head)
-    whole = len(head) < SAMPLE_BYTES
+    enc = encoding or detect_encoding(head)
     preview = head.decode(enc, errors="replace")
-    if not whole and "\n" in preview:
+    if len(head) >= SAMPLE_BYTES and "\n" in preview:
         preview = preview[: preview.rindex("\n") + 1]  # a cut line would skew delimiter counts
     preview = preview.lstrip("\ufeff")
     if fmt is None:
@@ -155,181 +152,50 @@ def _read_stream(path: str, stream: BinaryIO, fmt: str | None, encoding: str | N
 
     if fmt == "json":
         data = head + stream.read()
-        enc = encoding or _detect_encoding(data)
-        text = _decode_whole(path, data, enc)
+        enc = encoding or detect_encoding(data)
+        text = decode_all(path, data, enc)
         items = _json_items(path, text)
-        decoder = _Decoder(enc, tentative=False)
         if items is not None:
-            result = ReadResult(path, "json", enc, items[0], iter(()))
-            result.rows = _closing(result, decoder, items[1])
-            return result
+            return _streaming(ReadResult(path, "json", enc, items[0], iter(())), items[1])
         fmt = "jsonl"  # one object per line, saved as .json
-        lines = ((n, line, None) for n, line in enumerate(_split([text], "\n"), 1))
+        decoder = LineDecoder(enc, tentative=False)
+        lines: Iterator[Line] = ((n, line, None) for n, line in enumerate(split_lines([text], "\n"), 1))
     else:
-        decoder = _Decoder(enc, tentative=encoding is None and head.isascii())
+        decoder = LineDecoder(enc, tentative=encoding is None and head.isascii())
         chunks = itertools.chain([head], iter(lambda: stream.read(_CHUNK), b""))
         sep = b"\r" if b"\r" in head and b"\n" not in head else b"\n"  # old Mac line ends (Excel "CSV (Macintosh)")
-        lines = _numbered(chunks, sep, decoder)
+        lines = decode_lines(chunks, decoder, sep)
 
     delimiter = None
     if fmt == "jsonl":
         columns, gen = _read_jsonl(path, lines)
     elif fmt == "txt":
-        columns, gen = ["text"], _txt_rows(path, lines)
+        columns, gen = ["text"], _line_rows(path, lines, lambda n, t: RawRow(path, n, {"text": t.rstrip("\r\n")}))
     else:
-        delimiter = "\t" if fmt == "tsv" else (_sniff_delimiter(preview, ",;\t|") or ",")
+        delimiter = "\t" if fmt == "tsv" else (_sniff_delimiter(preview, _DELIMITERS) or ",")
         columns, delimiter, gen = _read_csv(path, _Lines(lines), delimiter)
     first = next(gen, None)
     if first is None:
         raise InputFileError(path, "no data rows")
     result = ReadResult(path, fmt, decoder.encoding, columns, iter(()), delimiter)
-    result.rows = _closing(result, decoder, itertools.chain([first], gen))
-    return result
+    return _streaming(result, itertools.chain([first], gen), decoder)
 
 
-def _closing(result: ReadResult, decoder: _Decoder | None, rows: Iterator[RowItem]) -> Iterator[RowItem]:
-    """Yield the rows, keep `result.encoding` current, and release the file once they are read."""
-    try:
-        for item in rows:
-            if decoder is not None:
-                result.encoding = decoder.encoding
-            yield item
-    finally:
-        for resource in result._resources:
-            resource.close()
+def _streaming(result: ReadResult, rows: Iterator[RowItem], decoder: LineDecoder | None = None) -> ReadResult:
+    """Give `result` its rows, which keep `result.encoding` current and release the file once they are read."""
 
-
-def _is_binary(head: bytes) -> bool:
-    if head.startswith(_MAGIC):
-        return True
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)):
-        return False
-    controls = len(head) - len(head.translate(None, _CONTROL))
-    # Stray NULs or control bytes happen in real exports; random bytes are ~11% control bytes.
-    return controls >= 4 and controls > 0.03 * len(head)
-
-
-def _decodes(data: bytes, enc: str) -> str | None:
-    try:  # final=False: the sample may end in the middle of a multi-byte character
-        return codecs.getincrementaldecoder(enc)().decode(data, final=False)
-    except UnicodeDecodeError:
-        return None
-
-
-def _mostly_chinese(text: str) -> bool:
-    # Latin-1 bytes often form valid GB18030 pairs, but those land outside the common GB2312 set
-    # (an accented letter is followed by an ASCII letter); real Chinese text is almost all GB2312.
-    wide = "".join(itertools.islice((c for c in text if ord(c) > 127), 5000))
-    common = len(wide.encode("gb2312", errors="ignore")) // 2  # every GB2312 character is two bytes
-    return bool(wide) and common >= 0.8 * len(wide)
-
-
-def _detect_encoding(data: bytes) -> str:
-    for bom, name in _BOMS:
-        if data.startswith(bom):
-            return name
-    if _decodes(data, "utf-8") is not None:
-        return "utf-8"
-    lenient = data[:SAMPLE_BYTES].decode("utf-8", errors="replace")
-    if sum(ord(c) > 127 for c in lenient) >= 20 * lenient.count("\ufffd"):
-        return "utf-8"  # a few corrupt bytes in UTF-8 text: those rows are rejected, the rest read
-    gb = _decodes(data, "gb18030")
-    if gb is not None and _mostly_chinese(gb):
-        return "gb18030"
-    guess = _charset_guess(data[:SAMPLE_BYTES])
-    if guess:
-        return guess
-    return "cp1252" if _decodes(data, "cp1252") is not None else "latin-1"
-
-
-def _charset_guess(data: bytes) -> str | None:
-    """charset-normalizer, trusted only for CJK encodings: for Latin text it picks among look-alike code pages."""
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    name = codecs.lookup(best.encoding).name if best else None
-    if name not in _CJK_CODECS:
-        return None
-    wide = [c for c in _decodes(data, name) or "" if ord(c) > 127]
-    cjk = sum(1 for c in wide if "\u2e80" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af" or "\uff00" <= c <= "\uffef")
-    return ("gb18030" if name in ("gbk", "gb2312") else name) if wide and cjk >= 0.8 * len(wide) else None
-
-
-def _decode_whole(path: str, data: bytes, enc: str) -> str:
-    try:
-        return data.decode(enc).lstrip("\ufeff")
-    except UnicodeDecodeError as exc:
-        raise InputFileError(path, f"cannot decode as {enc} (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-                                   "give the file's encoding explicitly") from None
-
-
-def _ascii_compatible(enc: str) -> bool:
-    try:
-        return "a\n,".encode(enc).endswith(b"a\n,")
-    except UnicodeError:
-        return False
-
-
-class _Decoder:
-    """Decodes one physical line at a time, so a bad byte costs one row instead of the file."""
-
-    def __init__(self, encoding: str, tentative: bool):
-        self.encoding = encoding
-        self.tentative = tentative  # the sample was pure ASCII: the real encoding is still unknown
-
-    def __call__(self, raw: bytes) -> tuple[str, str | None]:
+    def stream() -> Iterator[RowItem]:
         try:
-            text = raw.decode(self.encoding)
-        except UnicodeDecodeError as exc:
-            if self.tentative:
-                self.tentative = False
-                better = _detect_encoding(raw)
-                if _decodes(raw, better) is not None:
-                    self.encoding = better
-                    return self(raw)
-            reason = (f"cannot decode bytes as {self.encoding} (0x{raw[exc.start]:02x} at byte {exc.start + 1} "
-                      "of the line); give the file's encoding explicitly")
-            return raw.decode(self.encoding, errors="replace"), reason
-        if self.tentative and not raw.isascii():
-            self.tentative = False
-        return (text.replace("\0", "") if "\0" in text else text), None
+            for item in rows:
+                if decoder is not None:
+                    result.encoding = decoder.encoding
+                yield item
+        finally:
+            for resource in result._resources:
+                resource.close()
 
-
-def _split(chunks: Iterable[Any], sep: Any) -> Iterator[Any]:
-    """Physical lines (bytes or str), each ending with `sep` except perhaps the last."""
-    empty, pending = sep[:0], []
-    for chunk in chunks:
-        pieces = chunk.split(sep)
-        if len(pieces) == 1:
-            pending.append(chunk)
-            continue
-        if pending:
-            pieces[0] = empty.join(pending) + pieces[0]
-        last = pieces.pop()
-        pending = [last] if last else []
-        for piece in pieces:
-            yield piece + sep
-    tail = empty.join(pending)
-    if tail:
-        yield tail
-
-
-def _numbered(chunks: Iterator[bytes], sep: bytes, decoder: _Decoder) -> Iterator[tuple[int, str, str | None]]:
-    """(line number, text, decode problem) for each physical line."""
-    if _ascii_compatible(decoder.encoding):
-        # Splitting bytes is safe here: "\n" never occurs inside a multi-byte character of these encodings.
-        source: Iterator[tuple[str, str | None]] = (decoder(raw) for raw in _split(chunks, sep))
-    else:  # UTF-16/32: decode the stream first; such files come with a BOM, so errors are unlikely
-        source = ((t.replace("\0", ""), None) for t in _split(_decoded_chunks(chunks, decoder.encoding), "\n"))
-    for n, (text, problem) in enumerate(source, 1):
-        yield n, (text.lstrip("\ufeff") if n == 1 else text), problem
-
-
-def _decoded_chunks(chunks: Iterator[bytes], enc: str) -> Iterator[str]:
-    inc = codecs.getincrementaldecoder(enc)(errors="replace")
-    for chunk in chunks:
-        yield inc.decode(chunk)
-    yield inc.decode(b"", final=True)
+    result.rows = stream()
+    return result
 
 
 def _sniff_delimiter(text: str, candidates: str, *, strict: bool = False) -> str | None:
@@ -366,7 +232,7 @@ def _sniff_format(text: str) -> str:
             return "json"  # pretty-printed object
         one_list = isinstance(obj, dict) and any(isinstance(v, list) for v in obj.values())
         return "jsonl" if isinstance(obj, dict) and (rest.strip() or not one_list) else "json"
-    return "csv" if _sniff_delimiter(text, ",;\t|", strict=True) else "txt"
+    return "csv" if _sniff_delimiter(text, _DELIMITERS, strict=True) else "txt"
 
 
 def _unique_columns(names: Iterable[Any]) -> list[str]:
@@ -386,9 +252,9 @@ def _unique_columns(names: Iterable[Any]) -> list[str]:
 class _Lines:
     """Decoded lines for csv.reader; remembers the lines of the current record and can push them back."""
 
-    def __init__(self, items: Iterator[tuple[int, str, str | None]]):
+    def __init__(self, items: Iterator[Line]):
         self._items, self._back = items, []
-        self.taken: list[tuple[int, str, str | None]] = []
+        self.taken: list[Line] = []
 
     def __iter__(self) -> _Lines:
         return self
@@ -398,7 +264,7 @@ class _Lines:
         self.taken.append(item)
         return item[1]
 
-    def push_back(self, items: list[tuple[int, str, str | None]]) -> None:
+    def push_back(self, items: list[Line]) -> None:
         self._back.extend(reversed(items))
 
 
@@ -409,14 +275,9 @@ def _read_csv(path: str, lines: _Lines, delimiter: str) -> tuple[list[str], str,
     else:
         lines.push_back(lines.taken)
     reader = csv.reader(lines, delimiter=delimiter)
-    header = None
-    while header is None:
-        lines.taken = []
-        record = next(reader, None)
-        if record is None:
-            raise InputFileError(path, "file is empty")
-        if any(cell.strip() for cell in record):
-            header = record
+    header = next((record for record in reader if any(cell.strip() for cell in record)), None)
+    if header is None:
+        raise InputFileError(path, "file is empty")
     columns = _unique_columns(header)
     return columns, delimiter, _csv_rows(path, lines, reader, columns, delimiter)
 
@@ -457,12 +318,11 @@ def _csv_rows(path: str, lines: _Lines, reader: Any, columns: list[str], delimit
         yield RawRow(path, start, dict(zip(columns, record)))
 
 
-def _txt_rows(path: str, lines: Iterator[tuple[int, str, str | None]]) -> Iterator[RowItem]:
+def _line_rows(path: str, lines: Iterator[Line], parse: Callable[[int, str], RowItem]) -> Iterator[RowItem]:
+    """Rows of a one-row-per-line file: blank lines are skipped, undecodable ones rejected, the rest parsed."""
     for n, text, problem in lines:
-        text = text.rstrip("\r\n")
-        if not text.strip():
-            continue
-        yield Rejection(path, n, problem) if problem else RawRow(path, n, {"text": text})
+        if text.strip():
+            yield Rejection(path, n, problem) if problem else parse(n, text)
 
 
 def _json_kind(value: Any) -> str:
@@ -507,42 +367,38 @@ def _json_items(path: str, text: str) -> tuple[list[str], Iterator[RowItem]] | N
         raise InputFileError(path, "no data rows")
     if all(isinstance(item, str) for item in data):
         return ["text"], (RawRow(path, i, {"text": s}) for i, s in enumerate(data, 1))
-    objects = [_flatten(item) if isinstance(item, dict) else item for item in data]
-    if not any(isinstance(item, dict) for item in objects):
+    if not any(isinstance(item, dict) for item in data):
         raise InputFileError(path, f"expected an array of objects, found an array of {_json_kind(data[0])[2:]}s")
-    columns = list(dict.fromkeys(k for item in objects if isinstance(item, dict) for k in item))
-    rows = (RawRow(path, i, item) if isinstance(item, dict)
-            else Rejection(path, i, f"expected a JSON object, found {_json_kind(item)}")
-            for i, item in enumerate(objects, 1))
-    return columns, rows
+    rows = [_json_row(path, i, item) for i, item in enumerate(data, 1)]
+    return _json_columns(rows), iter(rows)
 
 
-def _jsonl_rows(path: str, lines: Iterator[tuple[int, str, str | None]]) -> Iterator[RowItem]:
-    for n, text, problem in lines:
-        if not text.strip():
-            continue
-        if problem:
-            yield Rejection(path, n, problem)
-            continue
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield Rejection(path, n, f"invalid JSON at column {exc.colno}: {exc.msg}")
-            continue
-        if isinstance(obj, dict):
-            yield RawRow(path, n, _flatten(obj))
-        else:
-            yield Rejection(path, n, f"expected a JSON object, found {_json_kind(obj)}")
+def _json_row(path: str, n: int, obj: Any) -> RowItem:
+    if isinstance(obj, dict):
+        return RawRow(path, n, _flatten(obj))
+    return Rejection(path, n, f"expected a JSON object, found {_json_kind(obj)}")
 
 
-def _read_jsonl(path: str, lines: Iterator[tuple[int, str, str | None]]) -> tuple[list[str], Iterator[RowItem]]:
-    gen = _jsonl_rows(path, lines)
+def _json_columns(rows: Iterable[RowItem]) -> list[str]:
+    """Every key of the good rows, in order of first appearance."""
+    return list(dict.fromkeys(k for item in rows if isinstance(item, RawRow) for k in item.fields))
+
+
+def _jsonl_row(path: str, n: int, text: str) -> RowItem:
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return Rejection(path, n, f"invalid JSON at column {exc.colno}: {exc.msg}")
+    return _json_row(path, n, obj)
+
+
+def _read_jsonl(path: str, lines: Iterator[Line]) -> tuple[list[str], Iterator[RowItem]]:
+    gen = _line_rows(path, lines, lambda n, text: _jsonl_row(path, n, text))
     peeked = list(itertools.islice(gen, _JSONL_PEEK))
-    good = [item for item in peeked if isinstance(item, RawRow)]
-    if peeked and not good:  # not one object in the first rows: the wrong format, not a few bad lines
+    if peeked and not any(isinstance(item, RawRow) for item in peeked):
+        # not one object in the first rows: the wrong format, not a few bad lines
         raise InputFileError(path, f"not JSON Lines: {peeked[0].reason}", row=peeked[0].row)
-    columns = list(dict.fromkeys(k for item in good for k in item.fields))
-    return columns, itertools.chain(peeked, gen)
+    return _json_columns(peeked), itertools.chain(peeked, gen)
 
 
 def _filled(value: Any) -> bool:
@@ -577,10 +433,8 @@ def _read_xlsx(path: str, source: BinaryIO, head: bytes) -> ReadResult:
         gen = _xlsx_rows(path, numbered, columns)
         first = next(gen, None)
         if first is not None:
-            result = ReadResult(path, "xlsx", "binary", columns, iter(()), sheet=sheet.title)
-            result._resources.append(book)
-            result.rows = _closing(result, None, itertools.chain([first], gen))
-            return result
+            result = ReadResult(path, "xlsx", "binary", columns, iter(()), sheet=sheet.title, _resources=[book])
+            return _streaming(result, itertools.chain([first], gen))
     book.close()
     raise InputFileError(path, "no data rows" if saw_header else "file is empty")
 
