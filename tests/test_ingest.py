@@ -176,3 +176,43 @@ def test_every_format_ingests(local_settings, tmp_path):
     assert report.rejected == [] and report.added == 9
     texts = {i["text"] for i in stored(local_settings).values()}
     assert {"配送太慢了，等了两个小时才送到", "价格太贵了", "客服态度很好", "Café was naïve – €5 too much"} <= texts
+
+
+def test_killed_ingest_process_resumes_exactly(tmp_path):
+    """SIGKILL a real `assistant ingest` mid-way, run it again: exactly the file's rows, once each."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    n = 6000
+    rows = [dict(ROWS[i % 3], ticket_id=f"K{i}", text=f"{ROWS[i % 3]['text']} (kill case {i})") for i in range(n)]
+    path = write_csv(tmp_path / "big.csv", rows)
+    store = tmp_path / "store"
+    env = dict(os.environ, ASSISTANT_BATCH_SIZE="100", ASSISTANT_EMBEDDER="hashing")
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "--store", str(store), "ingest", str(path)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline, stored_before_kill = time.monotonic() + 120, 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with sqlite3.connect(f"file:{store / 'chroma.sqlite3'}?mode=ro", uri=True, timeout=1) as db:
+                stored_before_kill = db.execute("select count(*) from embeddings").fetchone()[0]
+        except sqlite3.Error:
+            pass
+        if stored_before_kill >= 500:
+            proc.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.05)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, "the ingest finished before it could be killed"
+    assert 0 < stored_before_kill < n
+
+    settings = Settings(_env_file=None, store=store, batch_size=500)
+    report = ingest_paths([str(path)], settings, progress=False)
+    assert report.added + report.duplicates == n and report.updated == 0
+    assert report.duplicates >= stored_before_kill - 100  # at most the batch in flight was lost
+    items = stored(settings)
+    assert len(items) == n and set(items) == {f"K{i}" for i in range(n)}
+    assert FeedbackStore.open(settings).search("kill case 4321", k=1)[0].metadata["source_id"].startswith("K")
