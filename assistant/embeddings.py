@@ -66,7 +66,7 @@ class SentenceTransformerEmbedder:
         try:
             # str(): sentence-transformers treats a Path object as a hub id in some versions
             self._model = SentenceTransformer(str(local) if local.exists() else model, device=device)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a folder that is not a model ("Unrecognized model")
             raise ConfigError(
                 f"cannot load sentence-transformers model '{model}': {exc}. "
                 "Give a local model folder, or a hub name on a machine that can reach the model hub."
