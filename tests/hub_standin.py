@@ -195,6 +195,7 @@ class HubStandin:
             return list(self.requests[since:])
 
     def format_log(self, since: int = 0) -> str:
+        """The log as text, one request a line (for assertion messages)."""
         return "\n".join(f"{r.method} {r.path} -> {r.status} ({r.body_bytes} bytes)" for r in self.log(since))
 
 
@@ -312,7 +313,7 @@ class _HubHandler(BaseHTTPRequestHandler):
         self._send_file(f, headers, head)
 
     def _cdn(self, rest: str, head: bool) -> None:
-        f = self.hub.blobs.get(rest.split("?", 1)[0])
+        f = self.hub.blobs.get(rest)
         if f is None:
             return self._send(404, {"Content-Type": "text/plain"}, b"NoSuchKey", head)
         name = f.path.rsplit("/", 1)[-1]
@@ -395,10 +396,10 @@ def main(argv: list[str] | None = None) -> None:
         try:
             while True:
                 time.sleep(0.5)
-                log = hub.format_log(seen)
-                if log:
-                    print(log, flush=True)
-                    seen = len(hub.requests)
+                new = len(hub.log(seen))
+                if new:
+                    print(hub.format_log(seen), flush=True)
+                    seen += new
         except KeyboardInterrupt:
             pass
 
