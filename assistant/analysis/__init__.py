@@ -1,0 +1,1 @@
+"""Analysis of stored feedback: sentiment, categories, entities, themes, priority, trends, effect."""
