@@ -197,7 +197,11 @@ def trends(frame: pd.DataFrame, *, by: str = "category", interval: str = "week",
         notes.append("sentiment not analysed: negative share and mean sentiment are empty")
 
     series = {**{g: counts.loc[g] for g in counts.index}, ALL: totals_count}
-    spikes = _spikes(series, {**labels, ALL: "all feedback"}, shown, interval, coverage, alpha, min_count, min_ratio)
+    # Weekends have about half a weekday's volume: daily baselines compare like with like by dividing out
+    # the weekday pattern of total volume (every group shares it; per-group profiles would be too noisy).
+    season = _weekday_profile(totals_count) if interval == "day" else {int(p): 1.0 for p in periods}
+    exposure = {p: coverage[p] * season[p] for p in coverage}
+    spikes = _spikes(series, {**labels, ALL: "all feedback"}, shown, interval, exposure, alpha, min_count, min_ratio)
     recent = recent or RECENT[interval]
     emerging, note = _emerging(counts, labels, totals_count, periods, recent, interval, alpha, min_count)
     notes += [note] if note else []
@@ -208,9 +212,13 @@ _TABLE = ["period", "start", "group", "label", "count", "share", "negative_share
 _TOTALS = ["period", "start", "count", "negative_share", "mean_sentiment", "partial"]
 
 
-def _spikes(series: dict, labels: dict, shown, interval: str, coverage: dict, alpha: float, min_count: int,
+def _spikes(series: dict, labels: dict, shown, interval: str, exposure: dict, alpha: float, min_count: int,
             min_ratio: float) -> list[Spike]:
-    """Poisson test of each shown cell against the median of its previous periods (coverage-adjusted)."""
+    """Poisson test of each shown cell against the median of its previous periods.
+
+    `exposure` is each period's expected share of a full, average period (cut periods, weekends), so
+    baseline counts are turned into rates before the median and back into a count for the tested cell.
+    """
     span, fewest = BASELINE[interval]
     candidates = []
     for group, counts in series.items():
@@ -222,9 +230,9 @@ def _spikes(series: dict, labels: dict, shown, interval: str, coverage: dict, al
                 continue
             window = range(max(0, i - span), i)
             # rates per full period, so a partial first or last period neither hides nor fakes a spike
-            rates = [values[j] / coverage[counts.index[j]] for j in window]
+            rates = [values[j] / exposure[counts.index[j]] for j in window]
             # half an item per period as a floor: a group that is usually silent is not "infinitely" surprised
-            expected = max(float(np.median(rates)), 0.5) * coverage[p]
+            expected = max(float(np.median(rates)), 0.5) * exposure[p]
             candidates.append((group, p, int(values[i]), expected, len(window)))
     tests = max(1, len(candidates))
     spikes = []
@@ -267,6 +275,17 @@ def _emerging(counts: pd.DataFrame, labels: dict, totals: pd.Series, periods, re
                                   f"one-sided binomial test of share, last {recent} {interval}s vs before, "
                                   f"Bonferroni x{len(groups)}", p_value))
     return sorted(found, key=lambda e: (not e.new, e.p_value, e.group)), None
+
+
+def _weekday_profile(totals: pd.Series) -> dict:
+    """Each day's expected volume relative to an average day, by weekday; flat with under three weeks of data."""
+    days = totals.index.to_numpy()
+    if len(days) < 21 or totals.sum() == 0:
+        return {int(d): 1.0 for d in days}
+    weekday = (days + 3) % 7  # epoch day 0 is a Thursday: 0 = Monday
+    means = pd.Series(totals.to_numpy(dtype=float)).groupby(weekday).mean()
+    factor = (means / means.mean()).clip(lower=0.2)  # a weekday with no items must not zero the baseline
+    return {int(d): float(factor[w]) for d, w in zip(days, weekday)}
 
 
 def _labels(data: pd.DataFrame, column: str, keys: pd.Series) -> dict:

@@ -1,73 +1,17 @@
-"""The `assistant` command. The only place (with the web app) where errors become messages."""
+"""Data commands: ingest, stats, search, export, sample."""
 
 from __future__ import annotations
 
 import json
 import sys
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import AssistantError, ConfigError
-from .settings import Settings, load_settings
-
-COLUMN_ROLES = ("text", "time", "customer", "customer_name", "channel", "rating", "product", "id")
-
-
-def _settings(ctx: click.Context, **overrides) -> Settings:
-    """Settings from the environment, the group options, then the command's own options."""
-    merged = dict(ctx.find_root().obj or {})
-    merged.update({k: v for k, v in overrides.items() if v is not None})
-    try:
-        return load_settings(**merged)
-    except Exception as exc:  # pydantic ValidationError: name the setting
-        raise ConfigError(f"invalid setting: {exc}".splitlines()[0] + " " + str(exc).splitlines()[-1].strip()) from exc
-
-
-def store_options(func):
-    """--store / --chroma-url on every command (also accepted before the command name)."""
-    func = click.option("--chroma-url", default=None, help="Chroma server http://host:port (ASSISTANT_CHROMA_URL).")(func)
-    func = click.option("--store", type=click.Path(file_okay=False), default=None,
-                        help="Folder of the local store (ASSISTANT_STORE, default vectorstore/).")(func)
-    return func
-
-
-def _emit_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
-def _parse_day(value: str | None, *, end: bool = False, tz: str = "UTC") -> int | None:
-    """--since/--until value -> epoch seconds; a date without time means the whole day."""
-    if not value:
-        return None
-    from .ingest.timeparse import parse_timestamp
-
-    try:
-        ts = parse_timestamp(value, tz=tz)
-    except ValueError as exc:
-        raise ConfigError(f"--{'until' if end else 'since'}: {exc}") from None
-    if end and len(value.strip()) <= 10:
-        ts += 86400  # inclusive end of a date given without a time
-    return ts
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="assistant")
-@store_options
-@click.pass_context
-def cli(ctx: click.Context, store: str | None, chroma_url: str | None) -> None:
-    """Customer Demand Assistant: turn customer feedback into ranked, cited demands.
-
-    \b
-    Start here:
-      assistant sample data/sample        # write the bundled sample feedback
-      assistant ingest data/sample        # clean, redact, embed and store it
-      assistant search "price went up"    # find feedback by meaning
-    """
-    ctx.obj = {"store": store, "chroma_url": chroma_url}
+from ..errors import AssistantError
+from . import COLUMN_ROLES, _emit_json, _parse_day, _settings, cli, store_options
 
 
 @cli.command()
@@ -94,7 +38,7 @@ def ingest(ctx, paths, store, chroma_url, source, fmt, encoding, embedder, no_re
 
     Re-running is safe: unchanged rows are skipped, changed rows updated.
     """
-    from .ingest.pipeline import ingest_paths
+    from ..ingest.pipeline import ingest_paths
 
     settings = _settings(ctx, store=store, chroma_url=chroma_url, embedder=embedder, redact=False if no_redact else None)
     overrides = {role: cols.get(f"{role}_col") for role in COLUMN_ROLES}
@@ -128,7 +72,7 @@ def ingest(ctx, paths, store, chroma_url, source, fmt, encoding, embedder, no_re
 @click.pass_context
 def stats(ctx, store, chroma_url, as_json):
     """Counts of stored feedback by source, channel, language and week."""
-    from .store import FeedbackStore
+    from ..store import FeedbackStore
 
     feedback = FeedbackStore.open(_settings(ctx, store=store, chroma_url=chroma_url))
     counters = {key: Counter() for key in ("source", "channel", "lang", "week")}
@@ -184,7 +128,7 @@ def _iso(ts: int | None) -> str | None:
 @click.pass_context
 def search(ctx, query, store, chroma_url, k, since, until, channel, lang, source, customer, as_json):
     """Find feedback by meaning (any language), with filters."""
-    from .store import FeedbackStore, build_where
+    from ..store import FeedbackStore, build_where
 
     settings = _settings(ctx, store=store, chroma_url=chroma_url)
     feedback = FeedbackStore.open(settings)
@@ -212,7 +156,7 @@ def search(ctx, query, store, chroma_url, k, since, until, channel, lang, source
 @click.pass_context
 def export(ctx, store, chroma_url, fmt, out):
     """Write every stored item with every stored field (one row per item)."""
-    from .store import FeedbackStore
+    from ..store import FeedbackStore
 
     feedback = FeedbackStore.open(_settings(ctx, store=store, chroma_url=chroma_url))
     rows = [{"id": item.id, "text": item.text, **item.metadata} for item in feedback.iter_items()]
@@ -235,35 +179,10 @@ def export(ctx, store, chroma_url, fmt, out):
 @click.option("--scale", default=1.0, show_default=True, help="Multiply item counts.")
 def sample(out_dir, seed, scale):
     """Write the bundled bilingual sample feedback (support tickets, reviews, social posts, NPS)."""
-    from .sample_data import generate_sample
+    from ..sample_data import generate_sample
 
     paths = generate_sample(Path(out_dir), seed=seed, scale=scale)
     for path in paths:
         click.echo(str(path))
 
 
-def _debug() -> bool:
-    try:
-        return load_settings().debug
-    except Exception:
-        return False
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Console entry point: one-line errors and exit code 2, tracebacks only with ASSISTANT_DEBUG=1."""
-    try:
-        cli.main(args=argv, prog_name="assistant", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except AssistantError as exc:
-        if _debug():
-            raise
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("interrupted: everything written so far is kept; run the same command again to resume", err=True)
-        sys.exit(130)

@@ -1,0 +1,1 @@
+"""Analysis commands: analyze, demands, trends, effect, report, train-classifier."""
