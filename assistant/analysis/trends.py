@@ -278,13 +278,14 @@ def _emerging(counts: pd.DataFrame, labels: dict, totals: pd.Series, periods, re
 
 
 def _weekday_profile(totals: pd.Series) -> dict:
-    """Each day's expected volume relative to an average day, by weekday; flat with under three weeks of data."""
+    """Each day's typical volume relative to an average day, by weekday; flat with under three weeks of data."""
     days = totals.index.to_numpy()
     if len(days) < 21 or totals.sum() == 0:
         return {int(d): 1.0 for d in days}
     weekday = (days + 3) % 7  # epoch day 0 is a Thursday: 0 = Monday
-    means = pd.Series(totals.to_numpy(dtype=float)).groupby(weekday).mean()
-    factor = (means / means.mean()).clip(lower=0.2)  # a weekday with no items must not zero the baseline
+    # medians, so an outage Tuesday does not make every Tuesday look busy
+    typical = pd.Series(totals.to_numpy(dtype=float)).groupby(weekday).median()
+    factor = (typical / typical.mean()).clip(lower=0.2)  # a weekday with no items must not zero the baseline
     return {int(d): float(factor[w]) for d, w in zip(days, weekday)}
 
 

@@ -44,7 +44,7 @@ def _parse_day(value: str | None, *, end: bool = False, tz: str = "UTC") -> int 
     """--since/--until value -> epoch seconds; a date without time means the whole day."""
     if not value:
         return None
-    from .ingest.timeparse import parse_timestamp
+    from ..ingest.timeparse import parse_timestamp
 
     try:
         ts = parse_timestamp(value, tz=tz)
