@@ -70,7 +70,7 @@ def prepare(items: int, folder: Path) -> int:
     from assistant.sample_data import build_records, generate_sample
 
     base = len(build_records(scale=1.0))
-    generate_sample(folder / "files", scale=items / base)
+    generate_sample(folder / "files", scale=items / base * 1.1)  # counts round down per day: ask for more
     texts = prepared_texts([str(folder / "files")])
     (folder / "texts.json").write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
     return len(texts)

@@ -8,6 +8,7 @@ model that analysed it changed (`analysis_hash`), so a re-run over an unchanged 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
@@ -65,8 +66,9 @@ class Analyzer:
         self.sentiment = load_sentiment_model(cache_dir=settings.cache_dir)
         self.dictionary = load_dictionary(settings.products)
         self.entities = EntityExtractor(self.dictionary)
+        dictionary = json.dumps(dataclasses.asdict(self.dictionary), sort_keys=True, ensure_ascii=False, default=list)
         parts = [str(ANALYSIS_VERSION), self.sentiment.name, self.classifier.name, self.taxonomy.fingerprint(),
-                 self.dictionary.fingerprint()]
+                 hashlib.sha1(dictionary.encode()).hexdigest()]
         self.signature = hashlib.sha1("|".join(parts).encode()).hexdigest()[:12]
 
     def item_hash(self, content_hash: str) -> str:

@@ -129,11 +129,11 @@ class TrendReport:
         lines = []
         for s in self.spikes:
             lines.append(f"Spike: {s.label} in {s.period} ({s.start}): {s.count} items vs {s.expected:.1f} "
-                         f"expected ({s.ratio:.1f}x), {s.test}, p = {_fmt_p(s.p_value)}")
+                         f"expected ({s.ratio:.1f}x), {s.test}, {_fmt_p(s.p_value)}")
         for e in self.emerging:
             what = "new" if e.new else f"up {e.rate_ratio:.1f}x in share"
             lines.append(f"Emerging: {e.label} ({what}, first seen {e.first_seen}): {e.recent_count} recent items "
-                         f"vs {e.earlier_count} before, p = {_fmt_p(e.p_value)}")
+                         f"vs {e.earlier_count} before, {_fmt_p(e.p_value)}")
         return "\n".join(lines + list(self.notes)) or "No spikes or emerging groups."
 
 
@@ -141,8 +141,9 @@ def trends(frame: pd.DataFrame, *, by: str = "category", interval: str = "week",
            alpha: float = 0.05, min_count: int = 5, min_ratio: float = 1.5, recent: int | None = None) -> TrendReport:
     """Counts, negative share and mean sentiment per period and group, with spikes and emerging groups.
 
-    Baselines use all the data before `since` too (up to `until`), so the first reported periods are tested
-    against real history rather than skipped.
+    Baselines use the data before `since` too (up to `until`), so the first reported periods are tested
+    against real history rather than skipped; emerging groups compare the last `recent` periods before
+    `until` with everything earlier.
     """
     if interval not in BASELINE:
         raise ConfigError(f"interval must be one of {sorted(BASELINE)}, not {interval!r}")
@@ -150,62 +151,70 @@ def trends(frame: pd.DataFrame, *, by: str = "category", interval: str = "week",
     if column not in frame:
         raise ConfigError(f"cannot group by {by!r}: choose one of {sorted(GROUP_COLUMNS)} or a frame column")
     end = to_epoch(until, end=True)
-    data = frame[frame["ts"].notna()]
-    data = data[pd.to_numeric(data["ts"]) < end] if end is not None else data
-    notes: list[str] = []
+    ts = pd.to_numeric(frame["ts"], errors="coerce")
+    data = frame[ts.notna() & (ts < end)] if end is not None else frame[ts.notna()]
     if data.empty:
-        return TrendReport(by, interval, pd.DataFrame(columns=_TABLE), pd.DataFrame(columns=_TOTALS), notes=["no dated items"])
-    ts = pd.to_numeric(data["ts"]).astype(float)
-    day = np.floor(ts / DAY).astype(int)
-    index = day if interval == "day" else (day + 3) // 7  # epoch day 0 is a Thursday; weeks start on Monday
-    first, last = int(index.min()), int(index.max() if end is None else _period_of(end - 1, interval))
-    periods = np.arange(first, last + 1)
-    coverage = _coverage(periods, interval, int(day.min()), int((end - 1) // DAY) if end else int(day.max()))
-    keys = data[column].astype(object).where(data[column].notna(), "unassigned").astype(str)
+        empty = pd.DataFrame(columns=_TABLE), pd.DataFrame(columns=_TOTALS)
+        return TrendReport(by, interval, *empty, notes=["no dated items"])
+
+    # 1. every item gets a period index (days since the epoch, or Monday-based weeks) and a group key
+    day = np.floor(pd.to_numeric(data["ts"]).to_numpy(dtype=float) / DAY).astype(int)
+    index = day if interval == "day" else (day + 3) // 7  # epoch day 0 is a Thursday
+    last_day = int((end - 1) // DAY) if end is not None else int(day.max())
+    periods = np.arange(int(index.min()), _period_of(last_day * DAY, interval) + 1)
+    coverage = _coverage(periods, interval, int(day.min()), last_day)
+    keys = data[column].astype(object).where(data[column].notna(), "unassigned").astype(str).to_numpy()
     labels = _labels(data, column, keys)
     negative, score = sentiment_signals(data)
-    parts = pd.DataFrame({"group": keys.values, "p": index.values, "neg": negative.values, "score": score.values,
-                          "analysed": negative.notna().values.astype(int)})
-    grid = pd.MultiIndex.from_product([sorted(keys.unique()), periods], names=["group", "p"])
+    parts = pd.DataFrame({"group": keys, "p": index, "neg": negative.to_numpy(), "score": score.to_numpy(),
+                          "analysed": negative.notna().to_numpy().astype(int)})
+
+    # 2. the group x period grid, zeros included: a silent week is data for the baseline
+    grid = pd.MultiIndex.from_product([sorted(set(keys)), periods], names=["group", "p"])
     cells = parts.groupby(["group", "p"]).agg(count=("p", "size"), neg=("neg", "sum"), analysed=("analysed", "sum"),
                                               score=("score", "mean")).reindex(grid)
     cells["count"] = cells["count"].fillna(0).astype(int)
     counts = cells["count"].unstack("p").reindex(columns=periods, fill_value=0)
     totals_count = counts.sum(axis=0)
+    shown = periods[periods >= _period_of(to_epoch(since), interval)] if since is not None else periods
+    table = _table(cells, shown, totals_count, labels, coverage, interval)
+    totals = _totals(parts, shown, totals_count, coverage, interval)
 
-    start_p = _period_of(to_epoch(since), interval) if since is not None else first
-    shown = periods[periods >= start_p]
-    table = cells.reset_index()
-    table = table[table["p"].isin(shown)]
-    table = pd.DataFrame({
-        "period": table["p"].map(lambda p: _label(p, interval)), "start": table["p"].map(lambda p: _start(p, interval)),
-        "group": table["group"], "label": table["group"].map(labels), "count": table["count"],
-        "share": table["count"] / table["p"].map(totals_count).replace(0, np.nan),
-        "negative_share": table["neg"] / table["analysed"].replace(0, np.nan), "mean_sentiment": table["score"],
-        "partial": table["p"].map(lambda p: bool(coverage[p] < 1)),
-    }).reset_index(drop=True)
-    by_period = parts.groupby("p").agg(neg=("neg", "sum"), analysed=("analysed", "sum"), score=("score", "mean"))
-    by_period = by_period.reindex(shown)
-    totals = pd.DataFrame({
-        "period": [_label(p, interval) for p in shown], "start": [_start(p, interval) for p in shown],
-        "count": totals_count.reindex(shown).to_numpy(),
-        "negative_share": (by_period["neg"] / by_period["analysed"].replace(0, np.nan)).to_numpy(),
-        "mean_sentiment": by_period["score"].to_numpy(),
-        "partial": [bool(coverage[p] < 1) for p in shown],
-    })
-    if negative.isna().all():
-        notes.append("sentiment not analysed: negative share and mean sentiment are empty")
-
+    # 3. spikes against each group's own baseline; weekends have about half a weekday's volume, so daily
+    # baselines divide out the weekday pattern of total volume (per-group profiles would be too noisy)
     series = {**{g: counts.loc[g] for g in counts.index}, ALL: totals_count}
-    # Weekends have about half a weekday's volume: daily baselines compare like with like by dividing out
-    # the weekday pattern of total volume (every group shares it; per-group profiles would be too noisy).
     season = _weekday_profile(totals_count) if interval == "day" else {int(p): 1.0 for p in periods}
     exposure = {p: coverage[p] * season[p] for p in coverage}
     spikes = _spikes(series, {**labels, ALL: "all feedback"}, shown, interval, exposure, alpha, min_count, min_ratio)
-    recent = recent or RECENT[interval]
-    emerging, note = _emerging(counts, labels, totals_count, periods, recent, interval, alpha, min_count)
-    notes += [note] if note else []
-    return TrendReport(by, interval, table, totals, spikes, emerging, notes)
+
+    # 4. emerging groups: share in the last periods vs before
+    emerging, note = _emerging(counts, labels, totals_count, periods, recent or RECENT[interval], interval, alpha,
+                               min_count)
+    notes = ["sentiment not analysed: negative share and mean sentiment are empty"] if negative.isna().all() else []
+    return TrendReport(by, interval, table, totals, spikes, emerging, notes + ([note] if note else []))
+
+
+def _table(cells: pd.DataFrame, shown, totals: pd.Series, labels: dict, coverage: dict, interval: str) -> pd.DataFrame:
+    rows = cells.reset_index()
+    rows = rows[rows["p"].isin(shown)]
+    return pd.DataFrame({
+        "period": rows["p"].map(lambda p: _label(p, interval)), "start": rows["p"].map(lambda p: _start(p, interval)),
+        "group": rows["group"], "label": rows["group"].map(labels), "count": rows["count"],
+        "share": rows["count"] / rows["p"].map(totals).replace(0, np.nan),
+        "negative_share": rows["neg"] / rows["analysed"].replace(0, np.nan), "mean_sentiment": rows["score"],
+        "partial": rows["p"].map(lambda p: bool(coverage[p] < 1)),
+    }).reset_index(drop=True)
+
+
+def _totals(parts: pd.DataFrame, shown, totals: pd.Series, coverage: dict, interval: str) -> pd.DataFrame:
+    by_period = parts.groupby("p").agg(neg=("neg", "sum"), analysed=("analysed", "sum"), score=("score", "mean"))
+    by_period = by_period.reindex(shown)
+    return pd.DataFrame({
+        "period": [_label(p, interval) for p in shown], "start": [_start(p, interval) for p in shown],
+        "count": totals.reindex(shown).to_numpy(),
+        "negative_share": (by_period["neg"] / by_period["analysed"].replace(0, np.nan)).to_numpy(),
+        "mean_sentiment": by_period["score"].to_numpy(), "partial": [bool(coverage[p] < 1) for p in shown],
+    })
 
 
 _TABLE = ["period", "start", "group", "label", "count", "share", "negative_share", "mean_sentiment", "partial"]
@@ -289,13 +298,15 @@ def _weekday_profile(totals: pd.Series) -> dict:
     return {int(d): float(factor[w]) for d, w in zip(days, weekday)}
 
 
-def _labels(data: pd.DataFrame, column: str, keys: pd.Series) -> dict:
-    """Readable name per group: the most common theme label for themes, the key itself otherwise."""
-    if column == "theme_id" and "theme_label" in data and data["theme_label"].notna().any():
-        pairs = pd.DataFrame({"k": keys, "l": data["theme_label"].astype(object)}).dropna()
-        named = pairs.groupby("k")["l"].agg(lambda s: s.value_counts().index[0]).to_dict()
-        return {k: str(named.get(k, k)) for k in keys.unique()}
-    return {k: k for k in keys.unique()}
+def _labels(data: pd.DataFrame, column: str, keys: np.ndarray) -> dict:
+    """Readable name per group: the most common theme label for themes (ties: alphabetical), else the key."""
+    names = {k: k for k in set(keys)}
+    if column == "theme_id" and "theme_label" in data:
+        pairs = pd.DataFrame({"k": keys, "l": data["theme_label"].astype(object).to_numpy()}).dropna()
+        for key, group in pairs.groupby("k")["l"]:
+            counts = group.astype(str).value_counts()
+            names[key] = min(counts[counts == counts.max()].index)
+    return names
 
 
 def _period_of(seconds: float, interval: str) -> int:
@@ -335,4 +346,4 @@ def _records(table: pd.DataFrame) -> list[dict]:
 
 
 def _fmt_p(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"

@@ -1,1 +1,158 @@
-"""Analysis commands: analyze, demands, trends, effect, report, train-classifier."""
+"""Analysis commands: analyze, train-classifier, demands, trends, effect, report."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from . import _emit_json, _parse_day, _settings, cli, store_options
+
+
+def _open(ctx, store, chroma_url, **extra):
+    from ..store import FeedbackStore
+
+    settings = _settings(ctx, store=store, chroma_url=chroma_url, **extra)
+    return FeedbackStore.open(settings), settings
+
+
+def _frame(feedback, *, category=None, channel=None):
+    from ..analysis.frame import load_frame
+    from ..store import build_where
+
+    return load_frame(feedback, build_where(category=category, channel=channel))
+
+
+def window_options(func):
+    func = click.option("--until", help="End date (inclusive).")(func)
+    func = click.option("--since", help="Start date.")(func)
+    return func
+
+
+@cli.command()
+@store_options
+@click.option("--taxonomy", type=click.Path(exists=True, dir_okay=False), help="YAML taxonomy (default: built in).")
+@click.option("--products", type=click.Path(exists=True, dir_okay=False), help="YAML product dictionary.")
+@click.option("--full", is_flag=True, help="Re-analyse everything and rebuild themes from scratch.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+def analyze(ctx, store, chroma_url, taxonomy, products, full, as_json):
+    """Sentiment, category, entities, theme and priority for every new or changed item."""
+    from ..analysis.run import analyze_store
+
+    feedback, settings = _open(ctx, store, chroma_url, taxonomy=taxonomy, products=products)
+    report = analyze_store(feedback, settings, full=full, progress=sys.stderr.isatty() and not as_json)
+    if as_json:
+        return _emit_json(report.as_dict())
+    click.echo(
+        f"{report.items} items: analysed {report.analysed}, unchanged {report.unchanged}; "
+        f"{report.themes} themes ({report.new_themes} new), {report.unassigned} items without a theme "
+        f"({report.seconds:.1f} s)"
+    )
+
+
+@cli.command("train-classifier")
+@click.argument("labelled", type=click.Path(exists=True, dir_okay=False))
+@store_options
+@click.option("--taxonomy", type=click.Path(exists=True, dir_okay=False), help="YAML taxonomy the labels belong to.")
+@click.option("--json", "as_json", is_flag=True, help="Print the evaluation as JSON.")
+@click.pass_context
+def train_classifier_cmd(ctx, labelled, store, chroma_url, taxonomy, as_json):
+    """Train the category classifier on the stored vectors of labelled items (CSV: id or text, label)."""
+    from ..analysis.training import train_from_labels
+
+    feedback, settings = _open(ctx, store, chroma_url, taxonomy=taxonomy)
+    result = train_from_labels(feedback, settings, labelled)
+    if as_json:
+        return _emit_json(result)
+    click.echo(
+        f"trained on {result['n_train']} items, held-out {result['n_test']}: accuracy {result['accuracy']:.3f}, "
+        f"macro-F1 {result['macro_f1']:.3f}. Run `assistant analyze` to apply it."
+    )
+
+
+@cli.command()
+@store_options
+@window_options
+@click.option("--category", help="Only this category.")
+@click.option("--channel", help="Only this channel.")
+@click.option("-n", "limit", default=10, show_default=True, help="How many demands to show.")
+@click.option("--explain/--no-explain", default=True, show_default=True, help="Show each score's breakdown.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def demands(ctx, store, chroma_url, since, until, category, channel, limit, explain, as_json):
+    """Themes ranked by priority (importance x urgency), with the signals behind each score."""
+    from ..analysis.priority import rank_demands
+
+    feedback, settings = _open(ctx, store, chroma_url)
+    frame = _frame(feedback, category=category, channel=channel)
+    ranked = rank_demands(frame, since=_parse_day(since, tz=settings.timezone),
+                          until=_parse_day(until, end=True, tz=settings.timezone))[:limit]
+    if as_json:
+        return _emit_json([d.to_dict() for d in ranked])
+    if not ranked:
+        click.echo("no demands in this window (run `assistant analyze` first?)")
+    for rank, demand in enumerate(ranked, 1):
+        if explain:
+            click.echo(f"{rank}. {demand.explain()}\n")
+        else:
+            click.echo(f"{rank:>2}. {demand.priority:5.1f}  {demand.count:>5} items  {demand.label}")
+
+
+@cli.command()
+@store_options
+@window_options
+@click.option("--by", type=click.Choice(["category", "theme", "channel", "lang", "source"]), default="category",
+              show_default=True)
+@click.option("--interval", type=click.Choice(["day", "week"]), default="week", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def trends(ctx, store, chroma_url, since, until, by, interval, as_json):
+    """Counts, negative share and sentiment per period, with spikes and emerging themes flagged."""
+    from ..analysis.trends import trends as compute_trends
+
+    feedback, settings = _open(ctx, store, chroma_url)
+    report = compute_trends(_frame(feedback), by=by, interval=interval,
+                            since=_parse_day(since, tz=settings.timezone),
+                            until=_parse_day(until, end=True, tz=settings.timezone))
+    if as_json:
+        return _emit_json(report.to_dict())
+    totals = report.totals
+    click.echo(f"{'period':<12} {'items':>6} {'negative':>9} {'sentiment':>10}")
+    for row in totals.itertuples(index=False):
+        neg = "" if row.negative_share != row.negative_share else f"{row.negative_share:.0%}"
+        sent = "" if row.mean_sentiment != row.mean_sentiment else f"{row.mean_sentiment:+.2f}"
+        click.echo(f"{row.period:<12} {row.count:>6} {neg:>9} {sent:>10}{'  (partial)' if row.partial else ''}")
+    click.echo("")
+    click.echo(report.summary())
+
+
+@cli.command()
+@store_options
+@click.option("--theme", help="Theme id or label.")
+@click.option("--category", help="Category name.")
+@click.option("--action-date", required=True, help="When the action (fix, price change, campaign) took effect.")
+@click.option("--window", "window_days", default=28, show_default=True, help="Days compared before and after.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def effect(ctx, store, chroma_url, theme, category, action_date, window_days, as_json):
+    """Did an action work? Before/after share and negative rate against the rest, with significance tests."""
+    from ..analysis.effect import evaluate_effect
+    from ..errors import ConfigError
+
+    if not theme and not category:
+        raise ConfigError("name what the action targeted: --theme T or --category C")
+    feedback, settings = _open(ctx, store, chroma_url)
+    result = evaluate_effect(_frame(feedback), theme=theme, category=category,
+                             action_date=_parse_day(action_date, tz=settings.timezone), window_days=window_days)
+    if as_json:
+        return _emit_json(result.to_dict())
+    b, a = result.before, result.after
+    click.echo(f"{result.target}: action on {result.action_date}, {window_days} days each side")
+    click.echo(f"  before: {b.target} of {b.items} items ({_pct(b.share)}), negative {_pct(b.negative_rate)}")
+    click.echo(f"  after:  {a.target} of {a.items} items ({_pct(a.share)}), negative {_pct(a.negative_rate)}")
+    click.echo(f"\n{result.verdict}")
+
+
+def _pct(value) -> str:
+    return "n/a" if value is None else f"{value:.1%}"

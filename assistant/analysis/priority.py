@@ -1,0 +1,489 @@
+"""Priority: which demands (themes) to act on first, and which items to read first.
+
+A demand's priority is `100 x importance x urgency`, every component in 0..1:
+
+    importance = gate x (w_vol*volume + w_per*persistence + w_neg*negativity + w_val*customer_value) / sum(w)
+    gate       = (1 - praise_discount x positive_share) x (other_factor if the category is "other" else 1)
+    urgency    = floor + (1 - floor) x (w_gro*growth + w_cue*cues + w_rec*recency) / sum(w)
+
+    volume      = min(1, (count / scale_count + reach / scale_reach) / 2), reach = distinct customers (an item
+                  without a customer id counts as one), so a demand from many people beats one loud writer;
+                  the scales are the largest gate x count (and gate x reach) over the groups, so a big
+                  pile of praise does not shrink every real demand
+    persistence = periods with an item / periods in the window   weeks; days when the window is under 3 weeks
+    negativity  = mean over analysed items of max(0, -score)     a negative label without a score counts 1
+    value       = (sum of customer values + k x mean) / (n + k)  one value per distinct customer, k = value_prior
+    growth      = clip(log ratio / log growth_cap, 0, 1) x min(1, (now + before) / growth_min_items)
+                  ratio = (now + 1) / (before x now_days / before_days + 1), against the previous window
+                  of equal length (the part of it the data covers), else the window's first half
+    cues        = mean item cue score (see cues.py); 0 for positive items ("退款挺快" is praise)
+    recency     = clip(rate in the last recent_days / rate over the window, 0, 1)
+
+The urgency floor keeps a large, calm, long-standing demand from scoring zero just because nothing about it
+is on fire; the gate keeps praise and the catch-all category from crowding out things to fix. A component
+that cannot be computed (sentiment not analysed, no tiers) scores 0 and its breakdown note says why. There
+is no random component; ties break on count, then key.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+from scipy import stats
+
+from ..errors import ConfigError
+from .cues import combine, find_cues
+from .trends import DAY, GROUP_COLUMNS, sentiment_signals, to_epoch
+
+# extra columns (as ingest names them) that carry a customer's revenue or spend
+REVENUE_COLUMNS = ("x_revenue", "x_arr", "x_mrr", "x_ltv", "x_annual_revenue", "x_spend", "x_contract_value",
+                   "x_营收", "x_收入", "x_年费", "x_消费金额", "x_合同金额")
+
+
+class PriorityWeights(BaseModel):
+    """Weights and knobs of the priority score; nested in Settings as ASSISTANT_PRIORITY__<FIELD>."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # importance
+    volume: float = Field(0.40, ge=0, description="Items and distinct customers, relative to the largest group.")
+    persistence: float = Field(0.15, ge=0, description="Share of weeks (days in short windows) with an item.")
+    negativity: float = Field(0.25, ge=0, description="Mean negative-sentiment intensity of its items.")
+    customer_value: float = Field(0.20, ge=0, description="Mean value of the customers affected (tier or revenue).")
+    # urgency
+    growth: float = Field(0.30, ge=0, description="Growth against the previous window of equal length.")
+    cues: float = Field(0.40, ge=0, description="Urgency words: cancel, refund, legal, safety, outage, 退款, 投诉 ...")
+    recency: float = Field(0.30, ge=0, description="Recent rate relative to the window's average rate.")
+    urgency_floor: float = Field(0.5, ge=0, le=1, description="Urgency of a demand with no urgency signal at all.")
+    # gates and shapes
+    praise_discount: float = Field(0.7, ge=0, le=1, description="Importance lost by a group that is all praise.")
+    other_factor: float = Field(0.5, ge=0, le=1, description="Importance multiplier for the catch-all 'other'.")
+    growth_cap: float = Field(4.0, gt=1, description="Growth ratio that scores 1.0 (log scale below it).")
+    growth_min_items: int = Field(10, ge=1, description="Items in both windows before growth counts in full.")
+    recent_days: float = Field(14, gt=0, description="Days counted as 'recent' for recency.")
+    value_prior: float = Field(3, ge=0, description="Pseudo-customers at the average value (shrinks tiny groups).")
+    # item-level triage
+    item_sentiment: float = Field(0.35, ge=0, description="Item: negative intensity, max(0, -score).")
+    item_cues: float = Field(0.30, ge=0, description="Item: urgency cue score.")
+    item_value: float = Field(0.15, ge=0, description="Item: the customer's tier or revenue value.")
+    item_rating: float = Field(0.10, ge=0, description="Item: how low its rating is on its source's scale.")
+    item_recency: float = Field(0.10, ge=0, description="Item: halves every half_life_days.")
+    half_life_days: float = Field(14, gt=0, description="Item recency halves every this many days.")
+    tier_values: dict[str, float] = Field(default_factory=lambda: {
+        "enterprise": 1.0, "business": 0.8, "team": 0.7, "premium": 0.6, "pro": 0.5, "plus": 0.5, "paid": 0.5,
+        "standard": 0.35, "basic": 0.3, "free": 0.15, "trial": 0.15, "企业版": 1.0, "专业版": 0.5, "免费版": 0.15})
+    unknown_value: float = Field(0.25, ge=0, le=1, description="Item value when the customer's tier is unknown.")
+
+
+IMPORTANCE = ("volume", "persistence", "negativity", "customer_value")
+URGENCY = ("growth", "cues", "recency")
+
+
+@dataclass(frozen=True)
+class Growth:
+    """Items now vs in the comparison window; `basis` says which window that was."""
+
+    current: int
+    previous: int
+    ratio: float           # (current + 1) / (previous per the same number of days + 1): 0 -> 3 is not infinite
+    p_value: float | None  # one-sided binomial test that the group's share grew (adjusts for total volume)
+    basis: str             # "previous window" | "previous N days (all there is)" | "first half of the window" | "none"
+    previous_start: str | None = None
+    previous_end: str | None = None
+
+
+@dataclass(frozen=True)
+class Urgency:
+    """Urgency cues in a group: items with any cue, items per cue group, and the most frequent words."""
+
+    items: int
+    share: float
+    groups: dict[str, int] = field(default_factory=dict)
+    terms: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Demand:
+    """One ranked demand with every signal behind its priority and the items that show it best."""
+
+    key: str
+    label: str
+    category: str | None
+    count: int
+    share: float
+    growth: Growth
+    negative_share: float | None
+    mean_sentiment: float | None
+    customer_value: float | None
+    customers: int
+    tiers: dict[str, int]
+    urgency: Urgency
+    recency: float
+    last_seen: str | None
+    persistence: float
+    importance: float
+    urgency_score: float
+    priority: float
+    breakdown: dict[str, dict]
+    evidence: tuple[str, ...]
+
+    def explain(self) -> str:
+        """Plain-language account of the score, one line per signal."""
+        head = (f"{self.label} ({self.category or 'no category'}): priority {self.priority:.0f}/100 = "
+                f"importance {self.importance:.2f} x urgency {self.urgency_score:.2f}")
+        lines = [head]
+        for name in IMPORTANCE + URGENCY:
+            part = self.breakdown[name]
+            lines.append(f"  {name:<15} {part['score']:.2f} x weight {part['weight']:.2f} -> "
+                         f"{part['contribution']:+.3f} {part['part']}: {part['note']}")
+        gate = self.breakdown["gate"]
+        if gate["factor"] < 1:
+            lines.append(f"  importance x {gate['factor']:.2f}: {gate['note']}")
+        if self.evidence:
+            lines.append("  read first: " + ", ".join(self.evidence))
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+def item_priority(frame: pd.DataFrame, weights: PriorityWeights = PriorityWeights(), now=None) -> pd.Series:
+    """0..100 per item for triage, from sentiment, urgency cues, customer value, rating and recency.
+
+    An item lacking a signal (a ticket has no rating) is scored on the others, re-weighted, so tickets and
+    reviews compare fairly. `now` defaults to the newest item, not the wall clock: data is historical.
+    """
+    if frame.empty:
+        return pd.Series(dtype=float, index=frame.index)
+    negative, score = sentiment_signals(frame)
+    cue = _cue_scores(frame, negative, score)[0]
+    return pd.Series(_item_scores(frame, weights, now, negative, score, cue), index=frame.index)
+
+
+def _item_scores(frame, weights, now, negative, score, cue) -> np.ndarray:
+    parts = {
+        "item_sentiment": _intensity(negative, score),
+        "item_cues": cue,
+        "item_value": _item_values(frame, weights).fillna(weights.unknown_value).to_numpy(),
+        "item_rating": _rating_badness(frame),
+        "item_recency": _item_recency(frame, weights, now),
+    }
+    table = np.column_stack([np.asarray(v, dtype=float) for v in parts.values()])
+    w = np.array([getattr(weights, k) for k in parts])
+    present = ~np.isnan(table)
+    total = (present * w).sum(axis=1)
+    value = np.where(present, table, 0) @ w / np.where(total > 0, total, np.nan)
+    return np.round(100 * np.nan_to_num(value), 1)
+
+
+def rank_demands(frame: pd.DataFrame, *, since=None, until=None, weights: PriorityWeights = PriorityWeights(),
+                 group: str = "theme_id", limit: int | None = None) -> list[Demand]:
+    """Groups (themes by default) in the window, highest priority first, each with its full breakdown.
+
+    Growth compares the window with the equally long window before it. When the data covers less than
+    half of that (always so for the default whole-data window), it compares the window's second half
+    with its first half instead, and the breakdown says so.
+    """
+    group = GROUP_COLUMNS.get(group, group)  # "theme" and "theme_id" both work
+    if group not in frame:
+        raise ConfigError(f"cannot rank by {group!r}: choose one of {sorted(GROUP_COLUMNS)} or a frame column")
+    ts_all = pd.to_numeric(frame["ts"], errors="coerce")
+    start = end = None
+    if ts_all.notna().any():  # whole days, like a --since/--until date, so windows and periods line up
+        start = to_epoch(since) if since is not None else math.floor(ts_all.min() / DAY) * DAY
+        end = to_epoch(until, end=True) if until is not None else (math.floor(ts_all.max() / DAY) + 1) * DAY
+    inside = pd.Series(True, index=frame.index)
+    if start is not None:
+        inside = ts_all.between(start, end, inclusive="left")
+    if since is None and until is None:
+        inside |= ts_all.isna()  # undated items still count when no window was asked for
+    current = frame[inside].reset_index(drop=True)
+    if current.empty:
+        return []
+    ctx = _context(frame, current, ts_all, start, end, weights, group)
+    indices = pd.Series(ctx["keys"]).groupby(ctx["keys"], sort=True).indices
+    groups = {str(key): np.asarray(pos) for key, pos in indices.items()}
+    gates = {key: _gate(key, pos, ctx, weights) for key, pos in groups.items()}
+    ctx["scale_count"] = max(gates[k][0] * len(pos) for k, pos in groups.items()) or 1.0
+    ctx["scale_reach"] = max(gates[k][0] * len(set(ctx["customers"][pos])) for k, pos in groups.items()) or 1.0
+    demands = [_demand(key, pos, ctx, weights, gates[key]) for key, pos in groups.items()]
+    demands.sort(key=lambda d: (-d.priority, -d.count, d.key))
+    return demands[:limit] if limit else demands
+
+
+def _keys(values: pd.Series) -> np.ndarray:
+    return values.astype(object).where(values.notna(), "unassigned").astype(str).to_numpy()
+
+
+def _comparison(frame, keys, ts, ts_all, start, span, group) -> dict:
+    """What growth compares with: the previous window of equal length, or the window's first half.
+
+    Only the days the data covers count: a window that starts a week into the data has one week behind
+    it, and counting that week as a full window would make every theme look like it grew.
+    """
+    covered = min(span, start - math.floor(ts_all.min() / DAY) * DAY) if start is not None else 0.0
+    if start is not None and covered >= span / 2:
+        before = ts_all.between(start - covered, start, inclusive="left")
+        basis = "previous window" if covered == span else f"previous {covered / DAY:.0f} days (all there is)"
+        now_keys, prev_keys, now_days = keys, _keys(frame.loc[before, group]), span
+        prev_range = (start - covered, start)
+    elif start is not None and span >= 2 * DAY:
+        mid = start + span / 2
+        basis, now_keys, prev_keys = "first half of the window", keys[ts >= mid], keys[ts < mid]
+        prev_range = (start, mid)
+        covered = now_days = span / 2
+    else:
+        return {"basis": "none"}
+    return {"basis": basis, "range": prev_range, "scale": now_days / covered, "now_total": len(now_keys),
+            "prev_total": len(prev_keys), "now": Counter(now_keys), "prev": Counter(prev_keys)}
+
+
+def _context(frame, current, ts_all, start, end, weights, group) -> dict:
+    """Per-item signals of the window (numpy arrays, by position) and what every group is compared with."""
+    negative, score = sentiment_signals(current)
+    cue, hits = _cue_scores(current, negative, score)
+    keys = _keys(current[group])
+    ts = pd.to_numeric(current["ts"], errors="coerce").to_numpy(dtype=float)
+    span = (end - start) if start is not None else 0.0
+    period = 7 * DAY if span >= 21 * DAY else DAY
+    values = _item_values(current, weights).to_numpy(dtype=float)
+    customers = _customer_ids(current)
+    known = ~np.isnan(values)
+    per_customer = pd.Series(values[known]).groupby(customers[known]).max()
+
+    def column(name: str) -> np.ndarray | None:
+        return current[name].astype(object).to_numpy() if name in current else None
+
+    labels = column("sentiment") if "sentiment" in current else np.full(len(current), None)
+    return {
+        "keys": keys, "ts": ts, "start": start, "end": end, "span": span, "total": len(current),
+        "negative": negative.to_numpy(dtype=float), "score": score.to_numpy(dtype=float),
+        "intensity": _intensity(negative, score), "positive": _positive(negative, score, labels),
+        "cue": cue, "hits": hits, "values": values, "customers": customers,
+        "has_customer": np.array([not c.startswith("item:") for c in customers], dtype=bool),
+        "tiers": column("tier") if "tier" in current else np.full(len(current), None),
+        "value_mean": float(per_customer.mean()) if len(per_customer) else None,
+        "compare": _comparison(frame, keys, ts, ts_all, start, span, group),
+        "period": period, "n_periods": max(1, math.ceil(span / period)) if start is not None else 1,
+        "recent": min(weights.recent_days * DAY, span / 2) if start is not None else 0.0,
+        "item_priority": _item_scores(current, weights, (end - 1) if end else None, negative, score, cue),
+        "ids": current["id"].astype(str).to_numpy(), "category": column("category"),
+        "label": column("theme_label") if group == "theme_id" else None,
+    }
+
+
+def _gate(key: str, pos: np.ndarray, c: dict, weights: PriorityWeights) -> tuple[float, float, str | None, str]:
+    """Importance multiplier for praise and the catch-all category: (factor, praise share, category, note)."""
+    category = _mode(c["category"][pos]) if c["category"] is not None else None
+    analysed = ~np.isnan(c["negative"][pos])
+    praise = float(c["positive"][pos][analysed].mean()) if analysed.any() else 0.0
+    is_other = category == "other" or key == "other"
+    factor = (1 - weights.praise_discount * praise) * (weights.other_factor if is_other else 1.0)
+    notes = ([f"{praise:.0%} praise"] if praise > 0 else []) + (["catch-all 'other' category"] if is_other else [])
+    note = ", ".join(notes)
+    return factor, praise, category, note or "none"
+
+
+def _demand(key: str, pos: np.ndarray, c: dict, weights: PriorityWeights, gated: tuple) -> Demand:
+    count = len(pos)
+    scores, notes = {}, {}
+    reach = len(set(c["customers"][pos]))
+    scores["volume"] = min(1.0, (count / c["scale_count"] + reach / c["scale_reach"]) / 2)
+    notes["volume"] = f"{count} items, {count / c['total']:.1%} of {c['total']}, from {reach} people"
+
+    ts = c["ts"][pos]
+    ts = ts[~np.isnan(ts)]
+    if c["start"] is not None and len(ts):
+        seen = len(np.unique(np.floor((ts - c["start"]) / c["period"])))
+        scores["persistence"] = min(1.0, seen / c["n_periods"])
+        notes["persistence"] = f"in {seen} of {c['n_periods']} {'weeks' if c['period'] > DAY else 'days'}"
+    else:
+        scores["persistence"], notes["persistence"] = 0.0, "no timestamps"
+
+    negative, sentiment = c["negative"][pos], c["score"][pos]
+    analysed = ~np.isnan(negative)
+    negative_share = float(negative[analysed].mean()) if analysed.any() else None
+    mean_sentiment = float(np.nanmean(sentiment)) if (~np.isnan(sentiment)).any() else None
+    if analysed.any():
+        scores["negativity"] = float(np.nanmean(c["intensity"][pos]))
+        notes["negativity"] = f"{negative_share:.0%} negative" + (
+            f", mean sentiment {mean_sentiment:+.2f}" if mean_sentiment is not None else "")
+    else:
+        scores["negativity"], notes["negativity"] = 0.0, "sentiment not analysed"
+
+    value, customers, tiers = _group_value(pos, c, weights)
+    scores["customer_value"] = value if value is not None else 0.0
+    tier_text = "; " + ", ".join(f"{n} {t}" for t, n in tiers.items()) if tiers else ""
+    tier_text = tier_text if value is not None else "; no tier or revenue data"
+    notes["customer_value"] = f"{customers} customers{tier_text}"
+
+    growth = _growth(key, c)
+    if growth.basis == "none":
+        scores["growth"], notes["growth"] = 0.0, "no earlier data to compare with"
+    else:
+        evidence = min(1.0, (growth.current + growth.previous) / weights.growth_min_items)
+        scores["growth"] = float(np.clip(math.log(growth.ratio) / math.log(weights.growth_cap), 0, 1)) * evidence
+        p = "n/a" if growth.p_value is None else f"{growth.p_value:.3g}"
+        notes["growth"] = f"{growth.previous} -> {growth.current} items vs the {growth.basis}, share grew p = {p}"
+
+    # counted in items, not hits: "charged twice, refund now" is one refund complaint
+    groups = Counter(g for i in pos for g in {h.group for h in c["hits"][i]})
+    terms = Counter(t for i in pos for t in {h.term for h in c["hits"][i]})
+    flagged = int((c["cue"][pos] > 0).sum())
+    urgency = Urgency(flagged, flagged / count, dict(groups.most_common()), dict(terms.most_common(8)))
+    scores["cues"] = float(c["cue"][pos].mean())
+    notes["cues"] = (f"{flagged} items with cues: " + ", ".join(f"{g} {n}" for g, n in urgency.groups.items())
+                     if flagged else "no urgency cues")
+
+    if len(ts) and c["recent"] > 0:
+        recent_rate = float((ts >= c["end"] - c["recent"]).sum()) / c["recent"]
+        window_rate = len(ts) / c["span"]
+        scores["recency"] = float(np.clip(recent_rate / window_rate, 0, 1))
+        notes["recency"] = (f"{recent_rate * DAY:.2f}/day in the last {c['recent'] / DAY:.0f} days vs "
+                            f"{window_rate * DAY:.2f}/day over the window")
+        last_seen = _day(float(ts.max()))
+    else:
+        scores["recency"], notes["recency"], last_seen = 0.0, "no timestamps", None
+
+    gate, praise, category, gate_note = gated
+    w_imp = sum(getattr(weights, k) for k in IMPORTANCE) or 1.0
+    w_urg = sum(getattr(weights, k) for k in URGENCY) or 1.0
+    importance = gate * sum(getattr(weights, k) * scores[k] for k in IMPORTANCE) / w_imp
+    urgency_score = weights.urgency_floor + (1 - weights.urgency_floor) * sum(
+        getattr(weights, k) * scores[k] for k in URGENCY) / w_urg
+    breakdown = {
+        k: {"part": "importance" if k in IMPORTANCE else "urgency", "score": round(scores[k], 4),
+            "weight": getattr(weights, k), "note": notes[k],
+            "contribution": round(getattr(weights, k) * scores[k] / (w_imp if k in IMPORTANCE else w_urg), 4)}
+        for k in IMPORTANCE + URGENCY}
+    breakdown["gate"] = {"factor": round(gate, 4), "praise_share": round(praise, 4), "note": gate_note}
+    # evidence: highest item priority first, then newest, then id, so the list is stable
+    order = np.lexsort((c["ids"][pos], -np.nan_to_num(c["ts"][pos]), -c["item_priority"][pos]))
+    label = _mode(c["label"][pos]) if c["label"] is not None else None
+    return Demand(
+        key=key, label=str(label or key), category=category, count=count, share=count / c["total"], growth=growth,
+        negative_share=negative_share, mean_sentiment=mean_sentiment, customer_value=value, customers=customers,
+        tiers=tiers, urgency=urgency, recency=scores["recency"], last_seen=last_seen,
+        persistence=scores["persistence"], importance=round(importance, 4), urgency_score=round(urgency_score, 4),
+        priority=round(100 * importance * urgency_score, 1), breakdown=breakdown,
+        evidence=tuple(c["ids"][pos][order][:5]))
+
+
+def _growth(key: str, c: dict) -> Growth:
+    """Smoothed ratio of items per day, and a binomial test of the share that adjusts for total volume."""
+    cmp = c["compare"]
+    if cmp["basis"] == "none":
+        return Growth(0, 0, 1.0, None, "none")
+    now_c, prev_c = cmp["now"].get(key, 0), cmp["prev"].get(key, 0)
+    p_value = None
+    if cmp["now_total"] and cmp["prev_total"] and now_c + prev_c:
+        p0 = cmp["now_total"] / (cmp["now_total"] + cmp["prev_total"])
+        p_value = float(stats.binom.sf(now_c - 1, now_c + prev_c, p0))
+    lo, hi = cmp["range"]
+    ratio = (now_c + 1) / (prev_c * cmp["scale"] + 1)
+    return Growth(now_c, prev_c, ratio, p_value, cmp["basis"], _day(lo), _day(hi - 1))
+
+
+def _group_value(pos: np.ndarray, c: dict, weights: PriorityWeights) -> tuple[float | None, int, dict[str, int]]:
+    """Shrunk mean value over the group's distinct customers, how many there are, and their tiers."""
+    customers = c["customers"][pos]
+    named = c["has_customer"][pos]
+    tiers: Counter = Counter()
+    best: dict[str, float] = {}
+    for who, value, tier in zip(customers, c["values"][pos], c["tiers"][pos]):
+        if not math.isnan(value):
+            best[who] = max(best.get(who, 0.0), value)
+        if isinstance(tier, str) and tier:
+            tiers[(who, tier)] += 1
+    tier_counts = dict(Counter(t for _, t in tiers).most_common())
+    n_customers = len(set(customers[named]))
+    if c["value_mean"] is None:
+        return None, n_customers, tier_counts
+    k = weights.value_prior
+    return float((sum(best.values()) + k * c["value_mean"]) / (len(best) + k)), n_customers, tier_counts
+
+
+def _customer_ids(frame: pd.DataFrame) -> np.ndarray:
+    """Customer id per item; items without one stand for a customer of their own."""
+    ids = frame["customer_id"].astype(object) if "customer_id" in frame else pd.Series(None, index=frame.index)
+    return np.array([str(v) if isinstance(v, str) and v else f"item:{i}" for i, v in enumerate(ids)], dtype=object)
+
+
+def _intensity(negative: pd.Series, score: pd.Series) -> np.ndarray:
+    """Negative intensity per item: max(0, -score); 1.0 for a negative label without a score; NaN if unknown."""
+    return (-score).clip(lower=0, upper=1).where(score.notna(), negative).to_numpy(dtype=float)
+
+
+def _positive(negative: pd.Series, score: pd.Series, labels: np.ndarray) -> np.ndarray:
+    from_score = ((negative == 0) & (score > 0.25)).to_numpy()
+    return from_score | np.array([isinstance(label, str) and label == "positive" for label in labels], dtype=bool)
+
+
+def _cue_scores(frame: pd.DataFrame, negative: pd.Series, score: pd.Series) -> tuple[np.ndarray, list]:
+    """Cue score and hits per item. A cue in praise ("refund was fast", "退款挺快") is not urgent: scored 0."""
+    labels = frame["sentiment"].astype(object).to_numpy() if "sentiment" in frame else np.full(len(frame), None)
+    positive = _positive(negative, score, labels)
+    texts = frame["text"].tolist() if "text" in frame else [None] * len(frame)
+    hits = [() if positive[i] else find_cues(t if isinstance(t, str) else None) for i, t in enumerate(texts)]
+    return np.array([combine(h) for h in hits], dtype=float), hits
+
+
+def _item_values(frame: pd.DataFrame, weights: PriorityWeights) -> pd.Series:
+    """Customer value per item, 0..1 (NaN when unknown): revenue percentile when a revenue column exists, else tier."""
+    tiers = {k.lower(): v for k, v in weights.tier_values.items()}
+    value = pd.Series(np.nan, index=frame.index, dtype=float)
+    if "tier" in frame:
+        value = frame["tier"].astype(object).map(
+            lambda t: tiers.get(t.strip().lower(), weights.unknown_value) if isinstance(t, str) and t.strip()
+            else np.nan).astype(float)
+    for column in REVENUE_COLUMNS:
+        if column in frame:
+            revenue = pd.to_numeric(frame[column], errors="coerce")
+            if revenue.notna().sum() >= 2:
+                # a percentile rank is scale-free (dollars, yuan, seats) and one whale does not flatten the rest
+                value = revenue.rank(pct=True).where(revenue.notna(), value)
+            break
+    return value
+
+
+def _rating_badness(frame: pd.DataFrame) -> np.ndarray:
+    """1 for the worst rating, 0 for the best. Scale per source: up to 5 means 1-5 stars, otherwise 0-10 (NPS)."""
+    if "rating" not in frame:
+        return np.full(len(frame), np.nan)
+    rating = pd.to_numeric(frame["rating"], errors="coerce")
+    if rating.isna().all():
+        return rating.to_numpy(dtype=float)
+    column = "source" if "source" in frame and frame["source"].notna().any() else "channel"
+    source = frame[column].astype(object).fillna("").astype(str) if column in frame else pd.Series("", frame.index)
+    top = rating.groupby(source).transform("max").to_numpy(dtype=float)
+    low, high = np.where(top <= 5, 1.0, 0.0), np.where(top <= 5, 5.0, 10.0)
+    return np.clip((high - rating.to_numpy(dtype=float)) / (high - low), 0, 1)
+
+
+def _item_recency(frame: pd.DataFrame, weights: PriorityWeights, now) -> np.ndarray:
+    ts = pd.to_numeric(frame["ts"], errors="coerce").to_numpy(dtype=float)
+    if np.isnan(ts).all():
+        return ts
+    now = to_epoch(now) if now is not None else float(np.nanmax(ts))
+    age_days = np.clip((now - ts) / DAY, 0, None)
+    return np.exp(-math.log(2) * age_days / weights.half_life_days)
+
+
+def _day(seconds: float) -> str:
+    return pd.Timestamp(seconds, unit="s", tz="UTC").date().isoformat()
+
+
+def _mode(values: np.ndarray):
+    """Most common non-missing value; ties go to the alphabetically first, so results never depend on order."""
+    counts = Counter(str(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))
+                     and v is not pd.NA)
+    if not counts:
+        return None
+    top = max(counts.values())
+    return min(k for k, n in counts.items() if n == top)
