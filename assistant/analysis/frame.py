@@ -45,6 +45,8 @@ def frame_from_rows(rows: list[dict]) -> pd.DataFrame:
         # a customer's tier is known from any of their items (tickets carry it, reviews do not)
         known = frame.dropna(subset=["customer_id", "tier"]).groupby("customer_id")["tier"].last()
         frame["tier"] = frame["tier"].fillna(frame["customer_id"].map(known))
+    for column in ("theme_id", "theme_label"):
+        frame[column] = frame[column].replace("", pd.NA)  # "" marks a theme taken away (see analysis/run.py)
     for column in ("categories", "entities"):
         frame[column] = frame[column].map(_decode_list)
     if len(frame):

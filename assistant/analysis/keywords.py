@@ -16,8 +16,8 @@ import logging
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable
 
 # chatty words that carry no demand; extends scikit-learn's English list (which has "not", "no", ...)
 _EN_EXTRA = """
@@ -27,6 +27,12 @@ aren't haven't hasn't couldn't wouldn't shouldn't you're youre that's thats ther
 they're let's lets what's whats he's she's who's u ur r pm am etc btw imo tbh fyi asap via got get getting
 would could should must might shall will one two us regards cheers sincerely
 """.split()
+
+# words scikit-learn counts as stopwords that name things in feedback ("app down", "bill", "call")
+_EN_KEEP = frozenset("bill call fire system empty full detail amount down off back front top bottom side show find found "
+                     "move".split())
+
+_COPULAS = frozenset("is are was were be been being".split())
 
 # Chinese function words, fillers and polite phrases (jieba keeps many of them as two-character words)
 _ZH_STOP = set("""
@@ -50,7 +56,7 @@ _SEGMENT = re.compile(r"[\u4e00-\u9fff]+|[A-Za-z][A-Za-z'’]*|[^\sA-Za-z\u4e00-
 def _en_stopwords() -> frozenset[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return frozenset(ENGLISH_STOP_WORDS) | frozenset(_EN_EXTRA)
+    return (frozenset(ENGLISH_STOP_WORDS) - _EN_KEEP) | frozenset(_EN_EXTRA)
 
 
 @lru_cache(maxsize=1)
@@ -82,8 +88,9 @@ def item_terms(text: str) -> set[str]:
                 previous = None
             continue
         word = piece.lower().replace("’", "'").strip("'")
-        if word.endswith("'s"):
-            word = word[:-2]
+        word = word.removesuffix("'s")
+        if word in _COPULAS:
+            continue  # "the app is down" gives "app down"
         if len(word) < 2 or word in stop or not _LATIN.fullmatch(word):
             previous = None
             continue

@@ -122,6 +122,9 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
         )
         for (item, _), values in zip(chunk, fields):
             values["analysis_hash"] = analyzer.item_hash(item.metadata.get("content_hash", ""))
+            if item.metadata.get("theme_id") and item.metadata.get("category") != values["category"]:
+                # its theme belongs to another category now; "" = no theme (Chroma cannot delete a key)
+                values.update(theme_id="", theme_label="")
         store.update_metadata([item.id for item, _ in chunk], fields)
         report.analysed += len(chunk)
         bar.update(len(chunk))
@@ -135,7 +138,8 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
     if state is not None and state.embedder != store.embedder_name:
         state = None
     before = set(state.themes) if state else set()
-    pending = set(todo_ids) | set(frame.loc[frame["theme_id"].isna(), "id"]) if state else set(frame["id"])
+    # only items without a theme: the model counts members, and an item passed twice would count twice
+    pending = set(frame.loc[frame["theme_id"].isna(), "id"]) if state else set(frame["id"])
     if pending:
         chunk = store.get_with_vectors(sorted(pending))
         state, assigned = update_themes(
