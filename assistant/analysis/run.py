@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from tqdm.auto import tqdm
 
 from ..settings import Settings
@@ -164,11 +165,11 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
     for row in frame.itertuples(index=False):
         change = {}
         if isinstance(row.theme_id, str) and row.theme_id in labels:
-            if row.theme_id != row.theme_id_stored or labels[row.theme_id] != row.theme_label:
+            if row.theme_id != _value(row.theme_id_stored) or labels[row.theme_id] != _value(row.theme_label):
                 change.update(theme_id=row.theme_id, theme_label=labels[row.theme_id])
         else:
             report.unassigned += 1
-        if row.priority_new != row.priority:
+        if float(row.priority_new) != _value(row.priority):
             change["priority"] = float(row.priority_new)
         if change:
             updates_ids.append(row.id)
@@ -176,3 +177,8 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
     store.update_metadata(updates_ids, updates)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _value(value):
+    """A stored value, or None where the frame has NA (NA cannot be compared)."""
+    return None if value is None or value is pd.NA or (isinstance(value, float) and value != value) else value
