@@ -20,7 +20,7 @@ help:
 	@echo "make demo       set up, ingest the bundled sample data, show stats and example searches"
 	@echo "make test       set up and run every test (fakes, real packaged models, a real Chroma server)"
 	@echo "make test-fast  only the fast tests that use fakes"
-	@echo "make bench      run the benchmarks and rewrite docs/benchmarks.md"
+	@echo "make bench      run the benchmarks; they rewrite their sections of docs/benchmarks.md and docs/quality.md"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ demo: install
 	$(BIN)/assistant --store $(STORE) stats
 	$(BIN)/assistant --store $(STORE) search "the price went up and I want to cancel" -k 5
 	$(BIN)/assistant --store $(STORE) search "配送太慢了" -k 5 --lang zh
+	$(BIN)/assistant --store $(STORE) analyze
+	$(BIN)/assistant --store $(STORE) demands -n 5
+	$(BIN)/assistant --store $(STORE) trends --by category
 
 test: install
 	$(BIN)/python -m pytest
@@ -47,6 +50,10 @@ test-fast: install
 
 bench: install
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/themes.py
+	$(BIN)/python bench/quality_entities.py
+	$(BIN)/python bench/quality_sentiment.py
+	$(BIN)/python bench/quality_category.py
 
 clean-store:
 	rm -rf $(STORE)/chroma.sqlite3 $(STORE)/*-*-*-*-*
