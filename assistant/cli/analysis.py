@@ -133,9 +133,11 @@ def trends(ctx, store, chroma_url, since, until, by, interval, as_json):
 @click.option("--category", help="Category name.")
 @click.option("--action-date", required=True, help="When the action (fix, price change, campaign) took effect.")
 @click.option("--window", "window_days", default=28, show_default=True, help="Days compared before and after.")
+@click.option("--record", "note", default=None, is_flag=False, flag_value="",
+              help="Remember this action (optionally with a note) so every report measures it.")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.pass_context
-def effect(ctx, store, chroma_url, theme, category, action_date, window_days, as_json):
+def effect(ctx, store, chroma_url, theme, category, action_date, window_days, note, as_json):
     """Did an action work? Before/after share and negative rate against the rest, with significance tests."""
     from ..analysis.effect import evaluate_effect
     from ..errors import ConfigError
@@ -145,6 +147,11 @@ def effect(ctx, store, chroma_url, theme, category, action_date, window_days, as
     feedback, settings = _open(ctx, store, chroma_url)
     result = evaluate_effect(_frame(feedback), theme=theme, category=category,
                              action_date=_parse_day(action_date, tz=settings.timezone), window_days=window_days)
+    if note is not None:
+        from ..analysis.report import record_action
+
+        record_action(feedback, {"theme": theme, "category": category, "date": action_date,
+                                 "window": window_days, "note": note or None})
     if as_json:
         return _emit_json(result.to_dict())
     b, a = result.before, result.after
@@ -156,3 +163,30 @@ def effect(ctx, store, chroma_url, theme, category, action_date, window_days, as
 
 def _pct(value) -> str:
     return "n/a" if value is None else f"{value:.1%}"
+
+
+@cli.command()
+@store_options
+@window_options
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="FILE.html or FILE.md")
+@click.option("--title", default=None, help="Report title.")
+@click.pass_context
+def report(ctx, store, chroma_url, since, until, out, title):
+    """A demand report to forward: top demands with quotes, trends, emerging issues, effect of actions."""
+    from pathlib import Path
+
+    from ..analysis.report import build_report, load_actions, render_html, render_markdown
+    from ..errors import ConfigError
+
+    path = Path(out)
+    if path.suffix.lower() not in (".html", ".htm", ".md"):
+        raise ConfigError(f"--out must end in .html or .md, not '{path.name}'")
+    feedback, settings = _open(ctx, store, chroma_url)
+    frame = _frame(feedback)
+    start, end = _parse_day(since, tz=settings.timezone), _parse_day(until, end=True, tz=settings.timezone)
+    title = title or f"Customer demand report {since or 'start'} to {until or 'now'}"
+    sections = build_report(frame, since=start, until=end, actions=load_actions(feedback))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = render_markdown(sections, title) if path.suffix.lower() == ".md" else render_html(sections, title)
+    path.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {path}")
