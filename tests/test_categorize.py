@@ -113,7 +113,7 @@ def test_phrasings_split_the_description_into_short_phrases():
 # ---------------------------------------------------------------------------------------------- zero-shot
 def test_english_items_go_to_the_category_their_words_describe():
     taxonomy = taxonomy_from_data(SHOP)
-    texts = ["The courier left my package at the wrong door", "I was charged twice, where is my refund?",
+    texts = ["The courier left my package at the wrong door", "There is a strange charge on my card",
              "The app crashes at login", "Nice weather today"]
     results = classify(taxonomy, texts)
     assert [r.primary for r in results] == ["delivery", "billing", "app", "other"]
@@ -141,7 +141,7 @@ def test_custom_airline_taxonomy_works_without_labels():
 
 def test_an_item_is_categorised_the_same_alone_as_in_a_batch():
     taxonomy = taxonomy_from_data(SHOP)
-    texts = ["The courier left my package at the wrong door", "I was charged twice, where is my refund?"]
+    texts = ["The courier left my package at the wrong door", "There is a strange charge on my card"]
     clf = CategoryClassifier(taxonomy, EMBEDDER)
     together = clf.classify(EMBEDDER.embed_documents(texts), texts)
     alone = [clf.classify(EMBEDDER.embed_documents([t]), [t])[0] for t in texts]

@@ -213,7 +213,7 @@ def _content_words(text: str) -> set[str]:
 # ---------------------------------------------------------------------------------------------- numerics
 def _as_matrix(vectors) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
-    return _normalise(vectors.reshape(len(vectors), -1))
+    return _normalise(vectors if vectors.ndim == 2 else vectors.reshape(len(vectors), -1))
 
 
 def _centred(scores: np.ndarray) -> np.ndarray:

@@ -54,7 +54,7 @@ class AnalyzeReport:
 class Analyzer:
     """The analysis models for one store, loaded once and reused by `analyze` and by `analyze_text`."""
 
-    def __init__(self, store: FeedbackStore, settings: Settings, *, taxonomy_path=None):
+    def __init__(self, store: FeedbackStore, settings: Settings, *, taxonomy_path=None, sentiment=None):
         self.store = store
         self.taxonomy = load_taxonomy(taxonomy_path or settings.taxonomy)
         head = None
@@ -64,7 +64,7 @@ class Analyzer:
             if head.taxonomy != self.taxonomy.fingerprint():
                 head = None  # trained for another taxonomy: zero-shot until retrained
         self.classifier = CategoryClassifier(self.taxonomy, store.embedder, supervised=head)
-        self.sentiment = load_sentiment_model(cache_dir=settings.cache_dir)
+        self.sentiment = sentiment or load_sentiment_model(cache_dir=settings.cache_dir)
         self.dictionary = load_dictionary(settings.products)
         self.entities = EntityExtractor(self.dictionary)
         dictionary = json.dumps(dataclasses.asdict(self.dictionary), sort_keys=True, ensure_ascii=False, default=list)
@@ -96,11 +96,11 @@ class Analyzer:
 
 
 def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=None, full: bool = False,
-                  progress: bool = True, batch: int = 256) -> AnalyzeReport:
+                  progress: bool = True, batch: int = 256, analyzer: Analyzer | None = None) -> AnalyzeReport:
     """Analyse every stored item whose analysis is missing or stale (all of them with `full`)."""
     started = time.perf_counter()
     report = AnalyzeReport()
-    analyzer = Analyzer(store, settings, taxonomy_path=taxonomy_path)
+    analyzer = analyzer or Analyzer(store, settings, taxonomy_path=taxonomy_path)
     report.models = {"sentiment": analyzer.sentiment.name, "category": analyzer.classifier.name,
                      "taxonomy": analyzer.taxonomy.name}
 
@@ -153,7 +153,7 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
             embedder=store.embedder_name,
         )
         store.save_state(THEMES_KEY, state.to_json())
-        frame["theme_id"] = frame["id"].map(assigned).fillna(frame["theme_id"])
+        frame["theme_id"] = frame["id"].map(assigned).astype(object).fillna(frame["theme_id"].astype(object))
     if state is not None:
         report.themes = len(state.themes)
         report.new_themes = len(set(state.themes) - before)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+ANALYSIS_FIELDS = ("sentiment", "sentiment_score", "category", "categories", "category_confidence", "entities",
+                   "theme_id", "theme_label", "priority")
 SentimentLabel = Literal["positive", "neutral", "negative"]
 ENTITY_KINDS = ("product", "feature", "money", "date", "order_id", "competitor", "location")
 

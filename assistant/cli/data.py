@@ -159,7 +159,11 @@ def export(ctx, store, chroma_url, fmt, out):
     from ..store import FeedbackStore
 
     feedback = FeedbackStore.open(_settings(ctx, store=store, chroma_url=chroma_url))
-    rows = [{"id": item.id, "text": item.text, **item.metadata} for item in feedback.iter_items()]
+    from ..analysis.types import ANALYSIS_FIELDS
+
+    # analysis fields on every row, empty until `analyze` has run, so scripts can rely on the columns
+    blank = dict.fromkeys(ANALYSIS_FIELDS)
+    rows = [{"id": item.id, "text": item.text, **blank, **item.metadata} for item in feedback.iter_items()]
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "jsonl":
