@@ -7,11 +7,14 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .analysis.types import PriorityWeights
+
 
 class Settings(BaseSettings):
     """Every knob of the product, with defaults that work offline on a laptop."""
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore",
+                                      env_nested_delimiter="__")
 
     # where feedback is stored
     store: Path = Field(Path("vectorstore"), description="Folder of the local Chroma store.")
@@ -40,6 +43,9 @@ class Settings(BaseSettings):
         Path.home() / ".cache" / "customer-demand-assistant",
         description="Where derived model files (seed centroids, trained lexicon models) are cached.",
     )
+
+    priority: PriorityWeights = Field(default_factory=PriorityWeights,
+                                      description="Weights of the priority score (ASSISTANT_PRIORITY__VOLUME=...).")
 
     debug: bool = Field(False, description="Show tracebacks instead of one-line errors.")
 

@@ -31,13 +31,13 @@ class Section:
 
 
 def build_report(frame: pd.DataFrame, *, since: float | None, until: float | None, actions: list[dict] | None = None,
-                 top: int = 8, quotes: int = 2) -> list[Section]:
+                 top: int = 8, quotes: int = 2, weights=None) -> list[Section]:
     """The report's sections for the window [since, until) (epoch seconds; None = the whole data)."""
     texts = dict(zip(frame["id"], frame["text"])) if "text" in frame else {}
     dates = dict(zip(frame["id"], frame["date"]))
     sections = []
 
-    ranked = rank_demands(frame, since=since, until=until)[:top]
+    ranked = rank_demands(frame, since=since, until=until, **({"weights": weights} if weights else {}))[:top]
     md, hl = [], ["<ol>"]
     for demand in ranked:
         growth = demand.growth

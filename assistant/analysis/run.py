@@ -160,7 +160,7 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
 
     # 4. theme labels (they sharpen as themes grow) and item priority, written where they changed
     labels = {tid: theme.label for tid, theme in (state.themes.items() if state else [])}
-    frame["priority_new"] = item_priority(frame).round(1)
+    frame["priority_new"] = item_priority(frame, settings.priority).round(1)
     updates_ids, updates = [], []
     for row in frame.itertuples(index=False):
         change = {}

@@ -87,7 +87,7 @@ def demands(ctx, store, chroma_url, since, until, category, channel, limit, expl
     feedback, settings = _open(ctx, store, chroma_url)
     frame = _frame(feedback, category=category, channel=channel)
     ranked = rank_demands(frame, since=_parse_day(since, tz=settings.timezone),
-                          until=_parse_day(until, end=True, tz=settings.timezone))[:limit]
+                          until=_parse_day(until, end=True, tz=settings.timezone), weights=settings.priority)[:limit]
     if as_json:
         return _emit_json([d.to_dict() for d in ranked])
     if not ranked:
@@ -185,7 +185,7 @@ def report(ctx, store, chroma_url, since, until, out, title):
     frame = _frame(feedback)
     start, end = _parse_day(since, tz=settings.timezone), _parse_day(until, end=True, tz=settings.timezone)
     title = title or f"Customer demand report {since or 'start'} to {until or 'now'}"
-    sections = build_report(frame, since=start, until=end, actions=load_actions(feedback))
+    sections = build_report(frame, since=start, until=end, actions=load_actions(feedback), weights=settings.priority)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = render_markdown(sections, title) if path.suffix.lower() == ".md" else render_html(sections, title)
     path.write_text(text, encoding="utf-8")
