@@ -130,7 +130,9 @@ def main() -> None:
         "batches of the same size (mean of a run before and after the ingest); ingest = read, clean, redact, "
         "detect language, embed and upsert into a new local Chroma store. Target: ingest >= 80% of raw. "
         "The CPU-time ratio (raw CPU seconds / ingest CPU seconds, all threads) is the check that other load on "
-        "the machine cannot skew; the wall-clock ratio is shown beside it.\n\n"
+        "the machine cannot skew; the wall-clock ratio is shown beside it (above 100% when other load eased during the "
+        "ingest). The hashing embedder has no model: its row is the pipeline's own cost per item (reading, cleaning, "
+        "redaction, language, upsert).\n\n"
     ).format(items=args.items) + "\n".join(table)
     print(body)
     if not args.no_write:
