@@ -129,10 +129,12 @@ class CategoryClassifier:
         stats = {"sentence": fitted.get("sentence")}
         if stats["sentence"] is None:
             stats["sentence"] = _robust_stats(sentence) if len(vectors) >= MIN_STATS else self._reference_stats()
-        evidence = SENTENCE_WEIGHT * _robust_z(sentence, stats["sentence"])
-        if texts is not None:
-            words, stats["words"] = self._word_evidence(texts, fitted.get("words"))
-            evidence += words
+        evidence = _robust_z(sentence, stats["sentence"])
+        if texts is None:
+            # vectors alone rarely stand out as far as the fallback threshold: the best category wins
+            return evidence, stats
+        words, stats["words"] = self._word_evidence(texts, fitted.get("words"))
+        evidence = SENTENCE_WEIGHT * evidence + words
         if self._fallback is not None:
             # "other" wins when nothing stands out, or when its own description stands out most
             evidence[:, self._fallback] = np.maximum(evidence[:, self._fallback], FALLBACK_EVIDENCE)

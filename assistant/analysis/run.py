@@ -32,6 +32,7 @@ ANALYSIS_VERSION = 1
 E5 = "multilingual-e5-small"
 THEMES_KEY = "themes"
 CLASSIFIER_KEY = "classifier"
+FIT_SAMPLE = 20_000  # items the zero-shot classifier is calibrated on (a deterministic stride sample)
 
 
 @dataclass
@@ -106,13 +107,23 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
 
     # 1. which items need work
     todo_ids: list[str] = []
+    meta_ids: list[str] = []
     for item_id, meta in store.metadatas():
         report.items += 1
+        meta_ids.append(item_id)
         if full or meta.get("analysis_hash") != analyzer.item_hash(meta.get("content_hash", "")):
             todo_ids.append(item_id)
     report.unchanged = report.items - len(todo_ids)
 
-    # 2. per-item analysis over stored vectors, written back batch by batch (an interrupted run resumes)
+    # 2. calibrate the zero-shot classifier on the store as a whole (its statistics and self-training need a
+    #    population; batch-by-batch calibration measured 0.47 vs 0.59 category accuracy on the sample)
+    if todo_ids and analyzer.classifier.supervised is None:
+        every = sorted(meta_ids)
+        step = max(1, len(every) // FIT_SAMPLE)
+        sample = store.get_with_vectors(every[::step][:FIT_SAMPLE])
+        analyzer.classifier.fit(np.stack([v for _, v in sample]), [item.text for item, _ in sample])
+
+    # 3. per-item analysis over stored vectors, written back batch by batch (an interrupted run resumes)
     bar = tqdm(total=len(todo_ids), desc="analyse", unit=" items", disable=not progress, leave=False)
     for start in range(0, len(todo_ids), batch):
         chunk = store.get_with_vectors(todo_ids[start : start + batch])
@@ -131,7 +142,7 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
         bar.update(len(chunk))
     bar.close()
 
-    # 3. themes: extend the saved theme model with what was analysed now or has no theme yet
+    # 4. themes: extend the saved theme model with what was analysed now or has no theme yet
     frame = load_frame(store)
     frame["theme_id_stored"] = frame["theme_id"]
     saved = None if full else store.load_state(THEMES_KEY)
@@ -158,7 +169,7 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
         report.themes = len(state.themes)
         report.new_themes = len(set(state.themes) - before)
 
-    # 4. theme labels (they sharpen as themes grow) and item priority, written where they changed
+    # 5. theme labels (they sharpen as themes grow) and item priority, written where they changed
     labels = {tid: theme.label for tid, theme in (state.themes.items() if state else [])}
     frame["priority_new"] = item_priority(frame, settings.priority).round(1)
     updates_ids, updates = [], []
