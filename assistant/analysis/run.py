@@ -151,7 +151,12 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
         state = None
     before = set(state.themes) if state else set()
     # only items without a theme: the model counts members, and an item passed twice would count twice
-    pending = set(frame.loc[frame["theme_id"].isna(), "id"]) if state else set(frame["id"])
+    # (and only when something new arrived: a re-run over an unchanged store must change nothing; items left
+    # without a theme get another chance when new feedback may make them recur)
+    if state is None:
+        pending = set(frame["id"])
+    else:
+        pending = set(frame.loc[frame["theme_id"].isna(), "id"]) if todo_ids else set()
     if pending:
         chunk = store.get_with_vectors(sorted(pending))
         state, assigned = update_themes(
