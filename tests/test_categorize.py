@@ -290,3 +290,24 @@ def test_default_taxonomy_with_e5_on_clear_bilingual_cases():
     assert {t: r.primary for t, r in zip(texts, together)} == cases
     alone = [clf.classify(e5.embed_documents([t]), [t])[0].primary for t in texts]
     assert dict(zip(texts, alone)) == cases
+
+
+def test_a_head_from_few_labels_votes_with_the_taxonomy_and_a_well_trained_one_decides_alone():
+    taxonomy = taxonomy_from_data(SHOP)
+    train = ["courier package door", "parcel late shipping", "invoice charge card", "refund price invoice",
+             "login crash screen", "app settings crash", "nice weather friend", "hello weekend lovely"]
+    labels = ["delivery", "delivery", "billing", "billing", "app", "app", "other", "other"]
+    head, _ = train_classifier(EMBEDDER.embed_documents(train), labels, test_size=0)
+    assert head.labels_per_class() == 2
+    texts = ["The courier left my package at the wrong door", "There is a strange charge on my card"]
+    vectors = EMBEDDER.embed_documents(texts)
+    zero_shot = CategoryClassifier(taxonomy, EMBEDDER).probabilities(vectors, texts)
+    with_head = CategoryClassifier(taxonomy, EMBEDDER, supervised=head).classify(vectors, texts)
+    expected = head.probabilities(vectors, list(taxonomy.names)) * zero_shot
+    expected /= expected.sum(axis=1, keepdims=True)
+    assert [r.primary for r in with_head] == ["delivery", "billing"]
+    assert np.allclose([[r.scores[n] for n in taxonomy.names] for r in with_head], expected, atol=1e-3)
+    head.metrics["n_labels"] = 400  # as if trained on 100 per category: the head alone decides
+    alone = CategoryClassifier(taxonomy, EMBEDDER, supervised=head).classify(vectors, texts)
+    assert np.allclose([[r.scores[n] for n in taxonomy.names] for r in alone],
+                       head.probabilities(vectors, list(taxonomy.names)), atol=1e-3)

@@ -205,7 +205,8 @@ def read_labels(path: str | Path, taxonomy: Taxonomy) -> LabelRows:
     choices = ", ".join(taxonomy.names)
     rows = LabelRows()
     rows.key_column = key_name
-    for n, record in enumerate(reader, 2):  # row 1 is the header
+    for record in reader:
+        n = reader.line_num  # the line the row ends on: right also after a quoted text with line breaks
         if not any(cell.strip() for cell in record):
             continue
         key = record[key_col].strip() if key_col < len(record) else ""
