@@ -365,7 +365,6 @@ def train_classifier(vectors: np.ndarray, labels: list[str], *, test_size: float
     share of the training part. With test_size=0 nothing is held out and the figures are None.
     """
     from sklearn.metrics import accuracy_score, f1_score
-    from sklearn.model_selection import train_test_split
 
     vectors, labels = _as_matrix(vectors), [str(l) for l in labels]
     if len(vectors) != len(labels):
@@ -375,13 +374,9 @@ def train_classifier(vectors: np.ndarray, labels: list[str], *, test_size: float
         raise ConfigError("training needs labels of at least 2 categories; found "
                           + (", ".join(counts) or "none"))
     y = np.array(labels)
-    stratify = y if min(counts.values()) >= 2 else None
     report: dict = {"n_train": len(y), "n_test": 0, "accuracy": None, "macro_f1": None}
     if test_size and len(y) >= 10:
-        try:
-            train, test = train_test_split(np.arange(len(y)), test_size=test_size, random_state=seed, stratify=stratify)
-        except ValueError:  # too few items per class for a stratified split
-            train, test = train_test_split(np.arange(len(y)), test_size=test_size, random_state=seed)
+        train, test = _split(y, test_size, seed)
         strength = _choose_strength(vectors[train], y[train], seed)
         model = _fit_logistic(vectors[train], y[train], strength)
         predicted = model.predict(vectors[test])
@@ -412,11 +407,16 @@ def _choose_strength(x: np.ndarray, y: np.ndarray, seed: int) -> float:
     """Inverse regularisation C from (1, 10, 100) by accuracy on a validation share of the training data."""
     if len(y) < 50:
         return 10.0  # too few items to choose; unit vectors need a weak penalty to separate at all
+    fit, val = _split(y, 0.2, seed)
+    scores = {c: float(np.mean(_fit_logistic(x[fit], y[fit], c).predict(x[val]) == y[val])) for c in (1.0, 10.0, 100.0)}
+    return max(scores, key=lambda c: (scores[c], -c))
+
+
+def _split(y: np.ndarray, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of a train/held-out split, stratified by class when every class has enough items."""
     from sklearn.model_selection import train_test_split
 
     try:
-        fit, val = train_test_split(np.arange(len(y)), test_size=0.2, random_state=seed, stratify=y)
-    except ValueError:
-        fit, val = train_test_split(np.arange(len(y)), test_size=0.2, random_state=seed)
-    scores = {c: float(np.mean(_fit_logistic(x[fit], y[fit], c).predict(x[val]) == y[val])) for c in (1.0, 10.0, 100.0)}
-    return max(scores, key=lambda c: (scores[c], -c))
+        return train_test_split(np.arange(len(y)), test_size=share, random_state=seed, stratify=y)
+    except ValueError:  # a class with one item, or fewer held-out places than classes
+        return train_test_split(np.arange(len(y)), test_size=share, random_state=seed)
