@@ -277,11 +277,16 @@ def main() -> int:
         started = time.perf_counter()
         n_phrases = len(cz.CategoryClassifier(tax_a, emb).prototypes()) and len(emb.queries)
         setup = time.perf_counter() - started
-        rows.append((name, "one phrase per category, argmax (research baseline)", *[hit_rate(one_phrase(emb, tax_a, x), gold, i) for i in (None, single)]))
-        rows.append((name, "all phrasings of name + description, argmax", *[hit_rate(phrases_only(emb, tax_a, x), gold, i) for i in (None, single)]))
+        def both(predicted: list[str], truth=gold) -> tuple[float, float]:
+            return hit_rate(predicted, truth), hit_rate(predicted, truth, single)
+
+        def primaries(tax, vectors=x, items=texts) -> list[str]:
+            return [r.primary for r in cz.CategoryClassifier(tax, emb).classify(vectors, items)]
+
+        rows.append((name, "one phrase per category, argmax (research baseline)", *both(one_phrase(emb, tax_a, x))))
+        rows.append((name, "all phrasings of name + description, argmax", *both(phrases_only(emb, tax_a, x))))
         with settings(MIN_SELF_TRAIN=10**9):
-            res = cz.CategoryClassifier(tax_a, emb).classify(x, texts)
-        rows.append((name, "+ word evidence, 'other' unless a category reaches z=3", *[hit_rate([r.primary for r in res], gold, i) for i in (None, single)]))
+            rows.append((name, "+ word evidence, 'other' unless a category reaches z=3", *both(primaries(tax_a))))
         clf = cz.CategoryClassifier(tax_a, emb)
         started = time.perf_counter()
         full = clf.classify(x, texts)  # phrasings and words cached by now: the scoring cost alone
@@ -291,28 +296,24 @@ def main() -> int:
         emb.real.embed_documents(word_sample)
         word_rate = len(word_sample) / (time.perf_counter() - started)
         primary = [r.primary for r in full]
-        rows.append((name, "**+ self-training on the store (the method)**", hit_rate(primary, gold), hit_rate(primary, gold, single)))
-        res_b = cz.CategoryClassifier(tax_b, emb).classify(x, texts)
-        rows.append((name, "the method, descriptions by another writer", *[hit_rate([r.primary for r in res_b], gold, i) for i in (None, single)]))
-        res_d = cz.CategoryClassifier(default, emb).classify(x, texts)
+        rows.append((name, "**+ self-training on the store (the method)**", *both(primary)))
+        rows.append((name, "the method, descriptions by another writer", *both(primaries(tax_b))))
         mapped = [{DEFAULT_MAP[c] for c in g} for g in gold]
-        rows.append((name, "the method, built-in default taxonomy (README mapping)", *[hit_rate([r.primary for r in res_d], mapped, i) for i in (None, single)]))
+        rows.append((name, "the method, built-in default taxonomy (README mapping)", *both(primaries(default), mapped)))
         for tau in (2.0, 2.5, 3.0, 3.5, 4.0):
             with settings(FALLBACK_EVIDENCE=tau):
-                sens.append((name, tau, hit_rate([r.primary for r in cz.CategoryClassifier(tax_a, emb).classify(x, texts)], gold)))
+                sens.append((name, tau, hit_rate(primaries(tax_a), gold)))
         batched = cz.CategoryClassifier(tax_a, emb)
         in_batches = [r for i in range(0, len(x), 256) for r in batched.classify(x[i:i + 256], texts[i:i + 256])]
         fitted = cz.CategoryClassifier(tax_a, emb).fit(x, texts)
         fitted_batches = [r for i in range(0, len(x), 256) for r in fitted.classify(x[i:i + 256], texts[i:i + 256])]
         alone = cz.CategoryClassifier(tax_a, emb)
         singles = [alone.classify(x[i:i + 1], texts[i:i + 1])[0] for i in range(500)]
-        modes.append((name, hit_rate([r.primary for r in in_batches], gold), hit_rate([r.primary for r in fitted_batches], gold),
+        modes.append((name, hit_rate([r.primary for r in in_batches], gold),
+                      hit_rate([r.primary for r in fitted_batches], gold),
                       hit_rate([r.primary for r in singles], gold[:500]), hit_rate(primary[:500], gold[:500])))
-        ece, bands = calibration(full, gold)
-        precision, recall, per_item = label_sets(full, gold)
-        extras.append((name, ece, bands, precision, recall, per_item))
         counts = Counter(primary)
-        extras[-1] += ({c: counts[c] for c in TAXONOMY_SEMEVAL},)
+        extras.append((name, *calibration(full, gold), *label_sets(full, gold), {c: counts[c] for c in TAXONOMY_SEMEVAL}))
         timing.append((name, setup, n_phrases, scoring, len(clf._words), word_rate))
 
         # banking77: domain shift with a user taxonomy, no fallback category
@@ -322,13 +323,17 @@ def main() -> int:
                           hit_rate([r.primary for r in bres], b_gold), calibration(bres, b_gold)[0]))
         # the product's own bilingual sample data with the built-in taxonomy (e5 only: half of it is Chinese)
         if name == "e5":
-            sx = emb.embed_documents(s_texts)
-            sres = [r.primary for r in cz.CategoryClassifier(default, emb).classify(sx, s_texts)]
-            by_lang = {lang: hit_rate(sres, s_gold, [i for i, r in enumerate(records) if r.lang == lang]) for lang in ("en", "zh")}
-            from sklearn.model_selection import cross_val_score
             from sklearn.linear_model import LogisticRegression
-            ceiling = cross_val_score(LogisticRegression(C=10, max_iter=3000), cz._as_matrix(sx), [r.category for r in records], cv=5).mean()
-            sample = (len(records), hit_rate(sres, s_gold), by_lang, hit_rate(phrases_only(emb, default, sx), s_gold), float(ceiling))
+            from sklearn.model_selection import cross_val_score
+
+            sx = emb.embed_documents(s_texts)
+            sres = primaries(default, sx, s_texts)
+            by_lang = {lang: hit_rate(sres, s_gold, [i for i, r in enumerate(records) if r.lang == lang])
+                       for lang in ("en", "zh")}
+            ceiling = cross_val_score(LogisticRegression(C=10, max_iter=3000), cz._as_matrix(sx),
+                                      [r.category for r in records], cv=5).mean()
+            sample = (len(records), hit_rate(sres, s_gold), by_lang, hit_rate(phrases_only(emb, default, sx), s_gold),
+                      float(ceiling))
         for k in (10, 25, 50):
             kshot.append((name, k, *supervised_k_shot(emb, tax_a, x, texts, gold, k)))
 
@@ -381,7 +386,8 @@ def main() -> int:
         "",
         "Secondary categories and confidence (the method, all 3,041):",
         "",
-        "| embedder | label precision | label recall | labels/item (gold 1.21) | ECE | hit rate by confidence | predicted counts (gold: food 1,232, anecdotes 1,130, service 597, ambience 431, price 321) |",
+        "| embedder | label precision | label recall | labels/item (gold 1.21) | ECE | hit rate by confidence "
+        "| predicted counts (gold: food 1,232, anecdotes 1,130, service 597, ambience 431, price 321) |",
         "|---|---|---|---|---|---|---|",
         *[f"| {e} | {fmt(p)} | {fmt(r)} | {n:.2f} | {fmt(ece)} | "
           + "; ".join(f"{b}: {fmt(h)} (n={c})" for b, c, h in bands) + " | "
@@ -411,9 +417,11 @@ def main() -> int:
         "banking77, 77 intents: trained on the train split (its own stratified 20% held out for the reported "
         "figure, C chosen on a validation share), then refit on all of it and scored on the test split (3,080).",
         "",
-        "| embedder | training queries | held-out accuracy | held-out macro-F1 | n held out | test accuracy | test macro-F1 | C | training s |",
+        "| embedder | training queries | held-out accuracy | held-out macro-F1 | n held out | test accuracy "
+        "| test macro-F1 | C | training s |",
         "|---|---|---|---|---|---|---|---|---|",
-        *[f"| {e} | {n:,} | {fmt(a)} | {fmt(f)} | {nt} | {fmt(ta)} | {fmt(tf)} | {c:g} | {s:.1f} |" for e, n, a, f, nt, ta, tf, c, s in sup_rows],
+        *[f"| {e} | {n:,} | {fmt(a)} | {fmt(f)} | {nt} | {fmt(ta)} | {fmt(tf)} | {c:g} | {s:.1f} |"
+          for e, n, a, f, nt, ta, tf, c, s in sup_rows],
         "",
         "SemEval restaurants with k labelled single-category sentences per category (mean of 5 draws, scored on "
         f"the rest): the head alone / the classifier with the head (below {cz.FEW_LABELS} labels per category it "

@@ -74,6 +74,17 @@ def test_fingerprint_follows_content_only():
     assert taxonomy_from_data(changed).fingerprint() != a.fingerprint()
 
 
+def test_fallback_by_name_unless_a_category_says_otherwise():
+    assert taxonomy_from_data(SHOP).fallback == "other"
+    assert taxonomy_from_data(SHOP_ZH).fallback == "其他"
+    opted_out = json.loads(json.dumps(SHOP))
+    opted_out["categories"][3]["fallback"] = False
+    assert taxonomy_from_data(opted_out).fallback is None
+    marked = json.loads(json.dumps(SHOP))
+    marked["categories"][2]["fallback"] = True
+    assert taxonomy_from_data(marked).fallback == "app"
+
+
 def test_mapping_form_and_language_mapping_descriptions(tmp_path):
     path = write(tmp_path, "t.yaml", "categories:\n  late: {description: {en: Late flights, zh: 航班延误}}\n"
                                      "  bags: Lost bags\n")

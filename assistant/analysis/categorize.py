@@ -24,7 +24,8 @@ Probabilities = softmax(evidence / TEMPERATURE), times the self-trained ones and
 Confidence = probability of the primary; secondary categories = the non-fallback categories with at least
 SECONDARY_RATIO x the primary's probability (none when the primary has over 2/3).
 With labels, `train_classifier` fits a logistic regression on stored vectors (`SupervisedHead`), which
-then replaces steps 1-5, or, trained on fewer than FEW_LABELS items per category, is multiplied with them. Measured quality: docs/quality.md (bench/quality_category.py).
+then replaces steps 1-5, or, trained on fewer than FEW_LABELS items per category, is multiplied with them.
+Measured quality: docs/quality.md (bench/quality_category.py).
 """
 
 from __future__ import annotations
@@ -159,8 +160,8 @@ class CategoryClassifier:
         if not vocab:
             return evidence, stats
         scores = _centred(np.stack([self._words[w] for w in vocab]) @ self.prototypes().T)
-        if stats is None:
-            stats = _robust_stats(scores) if len(vocab) >= MIN_STATS else self._reference_stats()
+        if stats is None:  # a few items' words are too few a population, whatever their number
+            stats = _robust_stats(scores) if len(texts) >= MIN_STATS else self._reference_stats()
         z = _robust_z(scores, stats)
         index = {w: i for i, w in enumerate(vocab)}
         floor = z.min(axis=0)  # an item with no known word: nothing stands out
@@ -366,7 +367,7 @@ def train_classifier(vectors: np.ndarray, labels: list[str], *, test_size: float
     """
     from sklearn.metrics import accuracy_score, f1_score
 
-    vectors, labels = _as_matrix(vectors), [str(l) for l in labels]
+    vectors, labels = _as_matrix(vectors), [str(label) for label in labels]
     if len(vectors) != len(labels):
         raise ConfigError(f"{len(vectors)} vectors but {len(labels)} labels")
     counts = Counter(labels)

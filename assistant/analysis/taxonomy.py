@@ -121,8 +121,8 @@ def taxonomy_from_data(data, where: str = "<taxonomy>", *, default_name: str = "
     marked = [c.name for c in categories if c.fallback]
     if len(marked) > 1:
         raise InputFileError(where, f"only one category can be the fallback, found {', '.join(marked)}")
-    if not marked:
-        # an unmarked "other" is still the catch-all: users rarely know about the flag
+    if not any(isinstance(entry, dict) and "fallback" in entry for entry in raw):
+        # an unmarked "other" is still the catch-all: users rarely know about the flag (`fallback: false` opts out)
         guess = [c for c in categories if c.name.strip().casefold().replace("_", " ") in _FALLBACK_NAMES
                  or re.search(r"(^|[/ ])miscellaneous$", c.name.casefold())]
         if len(guess) == 1:
