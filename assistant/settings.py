@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .analysis.types import PriorityWeights
@@ -46,6 +48,35 @@ class Settings(BaseSettings):
 
     priority: PriorityWeights = Field(default_factory=PriorityWeights,
                                       description="Weights of the priority score (ASSISTANT_PRIORITY__VOLUME=...).")
+
+    # language models (assistant/llm): auto tries openai (when a base URL or key is set), local, then none
+    llm_backend: Literal["auto", "openai", "local", "none"] = Field(
+        "auto", description="Which chat model answers: auto, openai (any OpenAI-compatible endpoint), local, none.")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1.")
+    llm_model: str | None = Field(None, description="Model name at that endpoint (default gpt-4o-mini).")
+    llm_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("ASSISTANT_LLM_API_KEY", "OPENAI_API_KEY", "llm_api_key"),
+        description="API key for the endpoint (OPENAI_API_KEY is read too).")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds before a remote model call is abandoned.")
+    llm_max_retries: int = Field(2, ge=0, description="Retries of a failed remote call before falling back.")
+    llm_temperature: float = Field(0.2, ge=0, le=2, description="Sampling temperature for drafting.")
+    agent_mode: Literal["auto", "routed", "free"] = Field(
+        "auto", description="routed: a schema-checked step picks the tool (small models); free: the model "
+        "calls tools itself (strong remote models); auto: free for remote endpoints, routed for local models.")
+    local_model: str | None = Field(
+        None, description="A GGUF file or a local Hugging Face model folder (default: the packaged "
+        "Qwen2.5-Coder-1.5B-Instruct GGUF).")
+    local_threads: int | None = Field(None, gt=0, description="CPU threads for the local model (default: all).")
+    local_context: int = Field(4096, ge=512, description="Context window of the local model in tokens.")
+    now: datetime | None = Field(None, description="What 'now' is for time expressions (ASSISTANT_NOW; "
+                                 "for historical data). Default: the real clock.")
+    prompts_dir: Path | None = Field(None, description="Folder of prompt files (default: the repo's prompts/).")
+    reply_policy: Path | None = Field(
+        None, description="YAML policy of what replies may promise (default: prompts/reply_policy.yaml).")
+
+    # web app (assistant ui)
+    ui_username: str | None = Field(None, description="Login for the web app; required off loopback.")
+    ui_password: SecretStr | None = Field(None, description="Password for the web app; required off loopback.")
 
     debug: bool = Field(False, description="Show tracebacks instead of one-line errors.")
 
