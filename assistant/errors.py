@@ -30,3 +30,11 @@ class StoreError(AssistantError):
 
 class MissingDependencyError(AssistantError):
     """An optional package is not installed; the message names the install command."""
+
+
+class LLMError(AssistantError):
+    """A language model failed (unreachable, timed out, refused, or gave invalid output); names the backend."""
+
+    def __init__(self, message: str, *, backend: str | None = None, raw_output: str | None = None):
+        self.backend, self.raw_output = backend, raw_output
+        super().__init__(message)

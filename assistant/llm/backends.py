@@ -1,0 +1,158 @@
+"""Which chat model answers: one factory, `get_backends`, returning the ordered fallback chain.
+
+auto: openai when an endpoint or key is configured, then local when llama.cpp and the model are present,
+then none (always last: search and analysis still work without a model). An explicit choice gives
+[that, none]. Chat models are created on first use of `Backend.chat_model`, so listing the chain imports
+nothing heavy and loads no model.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from ..errors import ConfigError, MissingDependencyError
+from ..settings import Settings
+from . import gguf
+
+if TYPE_CHECKING:
+    from langchain_core.language_models.chat_models import BaseChatModel
+
+BackendName = Literal["openai", "local", "none"]
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
+
+
+@dataclass
+class Backend:
+    """One way of answering: a name, a human label, a chat model (None for "none") made on first use.
+
+    `strong` backends (remote endpoints) may be given tools to call freely; weak ones (small local
+    models) are driven step by step through schema-checked calls.
+    """
+
+    name: BackendName
+    label: str
+    strong: bool
+    _factory: Callable[[], BaseChatModel | None] | None = field(default=None, repr=False, compare=False)
+    _model: BaseChatModel | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def chat_model(self) -> BaseChatModel | None:
+        """The LangChain chat model (created now if needed; raises AssistantError when it cannot be)."""
+        if self._model is None and self._factory is not None:
+            self._model = self._factory()
+        return self._model
+
+
+# ------------------------------------------------------------------ local model choice
+def llama_cpp_installed() -> bool:
+    """llama-cpp-python is importable (checked without importing it)."""
+    return importlib.util.find_spec("llama_cpp") is not None
+
+
+def local_model_kind(settings: Settings) -> Literal["packaged", "gguf", "huggingface"]:
+    """What settings.local_model names: nothing (the packaged GGUF), a GGUF file, or a model folder."""
+    if not settings.local_model:
+        return "packaged"
+    path = Path(settings.local_model).expanduser()
+    if path.is_dir():
+        return "huggingface"
+    if path.suffix.lower() == ".gguf" or path.is_file():
+        return "gguf"
+    raise ConfigError(f"ASSISTANT_LOCAL_MODEL: '{settings.local_model}' is neither a .gguf file nor a model folder")
+
+
+def local_label(settings: Settings) -> str:
+    kind = local_model_kind(settings)
+    if kind == "packaged":
+        return f"local:{gguf.PACKAGED_MODEL.filename}"
+    return f"local:{Path(settings.local_model).expanduser().name}"
+
+
+def local_available(settings: Settings) -> bool:
+    """Whether the local backend can run here, judged without loading anything."""
+    try:
+        kind = local_model_kind(settings)
+    except ConfigError:
+        return False
+    if kind == "huggingface":
+        return importlib.util.find_spec("transformers") is not None
+    if not llama_cpp_installed():
+        return False
+    if kind == "gguf":
+        return Path(settings.local_model).expanduser().is_file()
+    return gguf.model_path(settings).is_file() or not gguf.missing_parts()
+
+
+def _make_local_chat(settings: Settings, label: str) -> BaseChatModel:
+    kind = local_model_kind(settings)
+    if kind == "huggingface":
+        from .huggingface import make_huggingface_chat
+
+        return make_huggingface_chat(Path(settings.local_model).expanduser(), settings)
+    if not llama_cpp_installed():
+        raise MissingDependencyError("the local model needs llama-cpp-python: run make local-llm")
+    if kind == "gguf":
+        path = Path(settings.local_model).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"ASSISTANT_LOCAL_MODEL: no file at {path}")
+    else:
+        path = gguf.ensure_local_model(settings)
+    from .llama import LlamaChatModel
+
+    return LlamaChatModel(model_path=str(path), label=label, n_ctx=settings.local_context,
+                          n_threads=settings.local_threads or os.cpu_count(), temperature=settings.llm_temperature)
+
+
+# ------------------------------------------------------------------ the factory
+def openai_configured(settings: Settings) -> bool:
+    return bool(settings.llm_base_url or settings.llm_api_key)
+
+
+def openai_endpoint(settings: Settings) -> tuple[str, str]:
+    """(base URL, model name) the openai backend talks to."""
+    return (settings.llm_base_url or DEFAULT_OPENAI_BASE_URL).rstrip("/"), settings.llm_model or DEFAULT_OPENAI_MODEL
+
+
+def openai_label(settings: Settings) -> str:
+    base_url, model = openai_endpoint(settings)
+    return f"openai:{model} at {base_url}"
+
+
+def make_backend(name: BackendName, settings: Settings) -> Backend:
+    """The backend called `name` (its chat model is made on first use)."""
+    if name == "openai":
+        label = openai_label(settings)
+
+        def factory():
+            from .remote import make_openai_chat
+
+            return make_openai_chat(settings, label)
+
+        return Backend("openai", label, True, factory)
+    if name == "local":
+        label = local_label(settings)
+        return Backend("local", label, False, lambda: _make_local_chat(settings, label))
+    if name == "none":
+        return Backend("none", "none (no language model: search and analysis only)", False)
+    raise ConfigError(f"unknown LLM backend '{name}'; choose auto, openai, local or none")
+
+
+def get_backends(settings: Settings) -> list[Backend]:
+    """The ordered fallback chain for `settings.llm_backend`; "none" is always last."""
+    if settings.llm_backend == "none":
+        return [make_backend("none", settings)]
+    if settings.llm_backend != "auto":
+        return [make_backend(settings.llm_backend, settings), make_backend("none", settings)]
+    chain = []
+    if openai_configured(settings):
+        chain.append(make_backend("openai", settings))
+    if local_available(settings):
+        chain.append(make_backend("local", settings))
+    chain.append(make_backend("none", settings))
+    return chain
