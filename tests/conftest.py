@@ -113,3 +113,16 @@ def run_cli(capsys, monkeypatch, tmp_path):
         return code, out.out, out.err
 
     return run
+
+
+@pytest.fixture
+def openai_standin():
+    """A scripted OpenAI-compatible endpoint on 127.0.0.1 (tests/openai_standin.py), stopped after the test.
+
+    `openai_standin.url` is the base URL (…/v1); `.script("answer", ToolCalls(("tool", {...})), HTTPError(500))`
+    queues responses; `.requests` / `.chat_requests` record what the client sent.
+    """
+    from openai_standin import OpenAIStandin
+
+    with OpenAIStandin() as server:
+        yield server

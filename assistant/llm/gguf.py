@@ -53,8 +53,9 @@ QWEN_CODER_1_5B = PackagedModel(
 PACKAGED_MODEL = QWEN_CODER_1_5B
 
 
-def model_path(settings: Settings, model: PackagedModel = PACKAGED_MODEL) -> Path:
+def model_path(settings: Settings, model: PackagedModel | None = None) -> Path:
     """Where the assembled file lives (whether or not it exists yet)."""
+    model = model or PACKAGED_MODEL
     return Path(settings.cache_dir).expanduser() / "models" / model.filename
 
 
@@ -62,14 +63,16 @@ def _marker_path(path: Path) -> Path:
     return path.with_name(path.name + ".verified.json")
 
 
-def missing_parts(model: PackagedModel = PACKAGED_MODEL) -> list[str]:
+def missing_parts(model: PackagedModel | None = None) -> list[str]:
     """Pip names of the part packages that are not installed (found without importing them)."""
+    model = model or PACKAGED_MODEL
     return [dist for module, dist in zip(model.modules, model.distributions)
             if importlib.util.find_spec(module) is None]
 
 
-def locate_parts(model: PackagedModel = PACKAGED_MODEL) -> list[Path]:
+def locate_parts(model: PackagedModel | None = None) -> list[Path]:
     """The part files in order; a missing package or file raises an error naming it."""
+    model = model or PACKAGED_MODEL
     missing = missing_parts(model)
     if missing:
         listed = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
@@ -90,8 +93,9 @@ def locate_parts(model: PackagedModel = PACKAGED_MODEL) -> list[Path]:
     return paths
 
 
-def is_verified(path: Path, model: PackagedModel = PACKAGED_MODEL) -> bool:
+def is_verified(path: Path, model: PackagedModel | None = None) -> bool:
     """True when `path` was verified earlier and has not changed since (size and mtime as recorded)."""
+    model = model or PACKAGED_MODEL
     try:
         recorded = json.loads(_marker_path(path).read_text())
         stat = path.stat()
@@ -135,8 +139,9 @@ def file_sha256(path: Path, *, progress: bool = False) -> str:
     return digest.hexdigest()
 
 
-def verify_model_file(path: Path, model: PackagedModel = PACKAGED_MODEL, *, progress: bool = False) -> str | None:
+def verify_model_file(path: Path, model: PackagedModel | None = None, *, progress: bool = False) -> str | None:
     """None when `path` is the expected file (recording that), else what is wrong with it."""
+    model = model or PACKAGED_MODEL
     if is_verified(path, model):
         return None
     size = path.stat().st_size
@@ -149,8 +154,9 @@ def verify_model_file(path: Path, model: PackagedModel = PACKAGED_MODEL, *, prog
     return None
 
 
-def ensure_local_model(settings: Settings, *, model: PackagedModel = PACKAGED_MODEL, progress: bool = False) -> Path:
+def ensure_local_model(settings: Settings, *, model: PackagedModel | None = None, progress: bool = False) -> Path:
     """The path of the packaged GGUF, assembled from its part packages and verified on first use."""
+    model = model or PACKAGED_MODEL
     path = model_path(settings, model)
     if path.is_file():
         if verify_model_file(path, model, progress=progress) is None:
