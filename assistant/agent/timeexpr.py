@@ -17,9 +17,9 @@ the rules below, then joined by the words around them ("between A and B", "since
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
@@ -193,6 +193,24 @@ def _calendar(m: re.Match[str], c: _Clock) -> _Atom:
     """this/last week, month, quarter, year (English and Chinese)."""
     which, unit = m.group(1).lower().strip(), _UNITS[m.group(2).lower()]
     back = which.count("上") if "上" in which else 1 if which in ("last", "previous", "prior") else 0
+    return _period(m, c, unit, back)
+
+
+def _to_date(m: re.Match[str], c: _Clock) -> _Atom:
+    """year/quarter/month/week to date: the current period (which ends today)."""
+    return _period(m, c, {"y": "years", "q": "quarters", "m": "months", "w": "weeks"}[m.group(1)[0].lower()], 0)
+
+
+def _ago(m: re.Match[str], c: _Clock) -> _Atom | None:
+    """'3 days ago', '两周前': the calendar day, week, month or year that many back."""
+    unit = _UNITS[m.group(2).lower().rstrip("s")] if m.group(2).lower().rstrip("s") in _UNITS else _UNITS[m.group(2)]
+    back = _number(m.group(1))
+    return _period(m, c, unit, back) if back > 0 and unit != "hours" else None
+
+
+def _period(m: re.Match[str], c: _Clock, unit: str, back: int) -> _Atom:
+    if unit == "days":
+        return c.atom(m, c.today - timedelta(days=back), c.today - timedelta(days=back - 1))
     if unit == "weeks":
         first = _week_start(c.today) - timedelta(weeks=back)
         return c.atom(m, first, first + timedelta(weeks=1))
@@ -204,28 +222,6 @@ def _calendar(m: re.Match[str], c: _Clock) -> _Atom:
         return c.atom(m, first, _month(first, 3))
     first = date(c.today.year - back, 1, 1)
     return c.atom(m, first, date(first.year + 1, 1, 1))
-
-
-def _to_date(m: re.Match[str], c: _Clock) -> _Atom:
-    """year/quarter/month/week to date: the period so far."""
-    unit = {"y": "years", "q": "quarters", "m": "months", "w": "weeks"}[m.group(1)[0].lower()]
-    return _calendar(_Fake(m, "this", unit[:-1]), c)
-
-
-class _Fake:
-    """A stand-in match for reusing a rule with fixed groups."""
-
-    def __init__(self, m: re.Match[str], *groups: str):
-        self._m, self._groups = m, groups
-
-    def group(self, i: int) -> str:
-        return self._groups[i - 1]
-
-    def start(self) -> int:
-        return self._m.start()
-
-    def end(self) -> int:
-        return self._m.end()
 
 
 def _chinese_year(m: re.Match[str], c: _Clock) -> _Atom:
@@ -312,7 +308,7 @@ def _quarter(m: re.Match[str], c: _Clock) -> _Atom:
     if year is None:
         start_month = (quarter - 1) * 3 + 1
         year = c.today.year if start_month <= c.today.month else c.today.year - 1
-        later = lambda ref, sm=start_month: _first_quarter_from(ref, sm)  # noqa: E731
+        later = lambda ref, sm=start_month: _first_quarter_from(ref, sm)
     first = date(year, (quarter - 1) * 3 + 1, 1)
     return c.atom(m, first, _month(first, 3), later=later)
 
@@ -374,6 +370,7 @@ _RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str], _Clock], _Atom | No
     (re.compile(_B + _PREP + r"(?:the\s+)?(?:past|last|previous|prior|recent|trailing)\s+" + _EN_NUM + r"\s+"
                 + _EN_UNIT + _E, _I), _rolling),
     (re.compile(_B + _PREP + r"(?:the\s+(?:past|last)|past)\s+()(day|week|month|quarter|year)" + _E, _I), _rolling),
+    (re.compile(_B + _EN_NUM + r"\s+(days?|weeks?|months?|quarters?|years?)\s+ago" + _E, _I), _ago),
     (re.compile(_B + r"(?P<prep>(?:in|during|for|throughout|on)\s+)?(?:(?P<which>this|last)\s+)?"
                 r"(?P<mon>" + _MONTH_NAMES + r")\.?(?:\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?!\d))?"
                 r"(?:,?\s+(?P<year>" + _YEAR + r"))?(?P<day2>)" + _E, _I), _english_month),
@@ -397,6 +394,8 @@ _RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str], _Clock], _Atom | No
     (re.compile(r"(今年|本年|去年|前年|上一?年)(?!\s*\d|度)"), _chinese_year),
     (re.compile(r"(?:最近|近|过去)的?\s*(\d{1,3}|[一二两三四五六七八九十]{1,3}|半)\s*个?\s*" + _ZH_UNIT
                 + r"(?:以?内|之内|里|来)?"), _rolling),
+    (re.compile(r"(?<![\d一二两三四五六七八九十])(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*个?\s*(天|周|星期|礼拜|月|季度|年)(?:之|以)?前"),
+     _ago),
     (re.compile(r"(?<![\d〇零一二三四五六七八九十两第个])" + _ZH_YEAR + r"?\s*" + _ZH_MONTH
                 + r"\s*月份?(?:\s*" + _ZH_DAY + r"\s*[日号])?"), _chinese_date),
     (re.compile(r"(?<!\d)(" + _YEAR + r")\s*年度?(?!\s*(?:\d|[一二三四五六七八九十]|第))"), _chinese_year_number),
@@ -529,7 +528,7 @@ def strip_time(text: str, window: TimeWindow | None) -> str:
     if index < 0:
         return " ".join(text.split())
     before, after = text[:index].rstrip(), text[index + len(window.matched):].lstrip()
-    after = after[1:] if after.startswith("的") else after  # 上周的投诉 -> 投诉
+    after = after.removeprefix("的")  # 上周的投诉 -> 投诉
     glue = "" if not before or not after or _cjk(before[-1]) or _cjk(after[0]) else " "
     rest = " ".join((before + glue + after).split())
     rest = re.sub(r"\s+([,.;:!?，。；：！？])", r"\1", rest)
