@@ -49,7 +49,10 @@ _INJECTION = [re.compile(p, re.IGNORECASE | re.MULTILINE) for p in (
     r"guidelines|directives|the\s+above|everything\s+above|system\s+message)\b"),
     r"\bsystem\s+prompt\b|\b(?:initial|hidden|original|developer)\s+(?:prompt|instructions)\b",
     r"\b(?:reveal|print|show|display|output|repeat|leak|dump)\b[^.!?\n]{0,20}?\b(?:your|the)\s+(?:instructions|prompt)\b",
-    r"\byou\s+are\s+now\b|\bfrom\s+now\s+on,?\s+you\b|\bpretend\s+(?:to\s+be|you\s+are)\b|\bnew\s+instructions?\s*:",
+    # a role change, not a complaint like "you are now charging twice" or "you are now a joke"
+    (r"\byou\s+are\s+now\s+(?:an?\s+|my\s+|the\s+)?(?:ai|assistant|bot|chatbot|model|dan|admin|administrator|developer|"
+     r"unrestricted|jailbroken|free\s+(?:of|from)|in\s+\w+\s+mode|no\s+longer)\b"),
+    r"\bfrom\s+now\s+on,?\s+you\b|\bpretend\s+(?:to\s+be|you\s+are)\b|\bnew\s+instructions?\s*:",
     (r"\b(?:mark|flag|tag|label|rank|classify|set)\b[^.!?\n]{0,40}?\bas\s+(?:an?\s+|the\s+)?(?:top|highest|high|urgent|"
     r"critical|maximum|max|p0|p1)[\s-]*(?:priority|urgency|importance)\b"),
     r"\bset\s+(?:the\s+|its\s+|this\s+)?priority\b|\bpriority\s*[:=]\s*(?:top|highest|high|urgent|critical|p0|max)\b",
