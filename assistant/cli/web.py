@@ -1,0 +1,25 @@
+"""The web app command: `assistant ui`."""
+
+from __future__ import annotations
+
+import click
+
+from . import _settings, cli, store_options
+
+
+@cli.command()
+@store_options
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on; anything but loopback needs ASSISTANT_UI_USERNAME/_PASSWORD.")
+@click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="Port.")
+@click.pass_context
+def ui(ctx, store, chroma_url, host, port):
+    """Serve the web app: chat, dashboard, explore, replies, plans and data, in the browser."""
+    from ..web.app import login_for, serve
+
+    settings = _settings(ctx, store=store, chroma_url=chroma_url)
+    auth = login_for(settings, host)  # fails before gradio is imported
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    click.echo(f"serving on http://{shown}:{port}" + (" (login required)" if auth else "") + "  (Ctrl+C stops)",
+               err=True)
+    serve(settings, host, port)

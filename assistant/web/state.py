@@ -1,0 +1,168 @@
+"""What every page of the web app shares: the open store, the analysis frame cached per store state, and the
+assistant, one of each per app (not per browser session), guarded by locks so sessions can run side by side.
+
+The frame of 100,000 items takes seconds to read from Chroma; every dashboard view computes on it, so it is
+read once and kept until the store changes. A change is noticed from the item count, from the app's own
+writes (ingest, analyze, which call `invalidate`), and for a local store from the modification time of its
+files (a CLI `analyze` in another process); a Chroma server offers no such signal, so there the frame is
+also re-read after `SERVER_MAX_AGE` seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import StoreError
+from ..settings import Settings
+
+SERVER_MAX_AGE = 300.0
+MEMO_SIZE = 64
+
+
+class WebState:
+    """Shared, thread-safe access to the store, its frame and derived views, and the assistant."""
+
+    def __init__(self, settings: Settings, *, store=None, analyzer_factory: Callable | None = None,
+                 assistant_factory: Callable | None = None):
+        self.settings = settings
+        self._store = store
+        self._analyzer_factory = analyzer_factory  # store -> Analyzer; tests pass one with a fake sentiment model
+        self._assistant_factory = assistant_factory
+        self._assistant = None
+        self._lock = threading.RLock()
+        self._write_lock = threading.Lock()  # one ingest or analysis at a time
+        self._generation = 0
+        self._frame = None
+        self._demand_frame = None
+        self._frame_key: tuple | None = None
+        self._frame_loaded_at = 0.0
+        self._memo: OrderedDict[tuple, Any] = OrderedDict()
+        self.last_load_seconds: float | None = None
+
+    # ------------------------------------------------------------------ store
+    def store(self, *, create: bool = False):
+        """The feedback store, opened once; StoreError (with what to do) while there is none."""
+        with self._lock:
+            if self._store is None:
+                from ..store import FeedbackStore
+
+                try:
+                    self._store = FeedbackStore.open(self.settings, create=create)
+                except StoreError as exc:
+                    raise StoreError(f"{exc} (or upload files on the Data page)") from None
+            return self._store
+
+    def has_store(self) -> bool:
+        try:
+            self.store()
+            return True
+        except StoreError:
+            return False
+
+    # ------------------------------------------------------------------ cache
+    def invalidate(self) -> None:
+        """Forget the frame and every view computed from it (after this app wrote to the store)."""
+        with self._lock:
+            self._generation += 1
+            self._frame = self._demand_frame = self._frame_key = None
+            self._memo.clear()
+
+    def _key(self) -> tuple:
+        store = self.store()
+        files = ()
+        if not self.settings.chroma_url:
+            folder = Path(self.settings.store)
+            files = tuple(p.stat().st_mtime_ns for p in sorted(folder.glob("chroma.sqlite3*")) if p.exists())
+        return (self._generation, store.count(), files)
+
+    def _fresh(self, key: tuple) -> bool:
+        if self._frame is None or key != self._frame_key:
+            return False
+        return not self.settings.chroma_url or time.monotonic() - self._frame_loaded_at < SERVER_MAX_AGE
+
+    def frame(self):
+        """Every stored item as the analysis frame (analysis/frame.py), read again only when the store changed."""
+        with self._lock:
+            key = self._key()
+            if not self._fresh(key):
+                from ..analysis.frame import load_frame
+
+                started = time.perf_counter()
+                self._frame = load_frame(self.store())
+                self._demand_frame = None
+                self._memo.clear()
+                self._frame_key, self._frame_loaded_at = key, time.monotonic()
+                self.last_load_seconds = time.perf_counter() - started
+            return self._frame
+
+    def demand_frame(self):
+        """The frame as `rank_demands` needs it, with texts that carry no urgency cue blanked.
+
+        rank_demands reads the text only to find urgency cues, through a cache of 65,536 texts; over a
+        larger store every call would scan every text again (about 0.12 ms each). Blanking the texts with
+        no cue gives the same ranking while the cue-bearing texts stay in that cache.
+        """
+        frame = self.frame()
+        with self._lock:
+            if self._demand_frame is None:
+                from ..analysis.cues import find_cues
+
+                slim = frame.copy()
+                has_cue = [bool(find_cues(t)) if isinstance(t, str) else False for t in slim["text"]]
+                slim["text"] = slim["text"].where(has_cue, None)
+                self._demand_frame = slim
+            return self._demand_frame
+
+    def memo(self, name: str, params: tuple, compute: Callable[[], Any]) -> Any:
+        """`compute()` once per store state and parameters (views shared by every session)."""
+        self.frame()  # validates the cache key first
+        key = (name, params)
+        with self._lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+        value = compute()
+        with self._lock:
+            self._memo[key] = value
+            while len(self._memo) > MEMO_SIZE:
+                self._memo.popitem(last=False)
+        return value
+
+    def warm(self) -> None:
+        """Read the frame ahead of the first visitor (called in the background when the server starts)."""
+        if self.has_store():
+            self.demand_frame()
+
+    # ------------------------------------------------------------------ writes
+    def writing(self):
+        """Lock held while ingesting or analysing: two uploads at once would only slow each other down."""
+        return self._write_lock
+
+    def analyzer(self, store):
+        if self._analyzer_factory is not None:
+            return self._analyzer_factory(store)
+        from ..analysis.run import Analyzer
+
+        return Analyzer(store, self.settings)
+
+    # ------------------------------------------------------------------ assistant
+    @property
+    def agent_concurrency(self) -> int:
+        """Agent calls run at once: one for a local model (a single llama.cpp context), a few otherwise."""
+        return 4 if self.settings.llm_backend in ("none", "openai") else 1
+
+    def assistant(self):
+        """The agent (assistant/agent), created on first use and shared by every session."""
+        with self._lock:
+            if self._assistant is None:
+                if self._assistant_factory is not None:
+                    self._assistant = self._assistant_factory(self)
+                else:
+                    from ..agent import Assistant
+
+                    self._assistant = Assistant(self.settings, store=self.store(), now=self.settings.now)
+            return self._assistant
