@@ -98,4 +98,4 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
 
 
-from . import analysis, data, doctor  # noqa: E402,F401  (registers the commands)
+from . import agent, analysis, data, doctor, web  # noqa: E402,F401  (registers the commands)
