@@ -146,11 +146,8 @@ def _recent_month(today: date, month: int) -> date:
 
 
 def _recent_day(today: date, month: int, day: int) -> date:
-    this_year = date(today.year, month, day) if day <= 28 or _valid(today.year, month, day) else None
-    if this_year and this_year <= today:
-        return this_year
-    for year in range(today.year - 1, today.year - 9, -1):  # 29 February: the last leap year
-        if _valid(year, month, day):
+    for year in range(today.year, today.year - 9, -1):  # 29 February: back to the last leap year
+        if _valid(year, month, day) and date(year, month, day) <= today:
             return date(year, month, day)
     raise ValueError("no such day")
 
@@ -257,9 +254,10 @@ def _english_month(m: re.Match[str], c: _Clock) -> _Atom | None:
         return None  # "may" is a verb; only a capitalised May in month context is a month
     month = _MONTH_NUMBERS[name.lower()[:3]]
     context = bool(prep or which or day or year) or _CONTEXT_BEFORE.search(m.string, 0, m.start()) is not None
-    weak = not context and (name.lower() == "may" or len(name) <= 4 or name[0].islower())
     if name.lower() == "may" and not context:
         return None
+    abbreviated = len(name) <= 4 and name.lower() not in ("june", "july")
+    weak = not context and (abbreviated or name[0].islower())  # a bare "mar", "Dec" or "august" may be a word
     if year:
         first = date(int(year), month, int(day) if day else 1)
     elif which and which.lower() == "this":
@@ -434,7 +432,10 @@ def _range(text: str, a: _Atom, b: _Atom | None, clock: _Clock) -> _Atom | None:
             return None
         until, end = b.until, b.end
         if b.since < a.since and b.later is not None:
-            until = clock.at(b.later(a.since.date())[1])
+            try:
+                until = clock.at(b.later(a.since.date())[1])
+            except ValueError:  # 29 February in a year without one
+                return None
     else:  # a bare day after a day: "9月1日到15日", "Sept 1 to 15"
         join = _RANGE_JOIN.match(text, a.end)
         day = join and a.day and _BARE_DAY.match(text, join.end())
