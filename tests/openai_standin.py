@@ -179,6 +179,12 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format, *args):  # keep test output clean
         pass
 
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (ConnectionResetError, BrokenPipeError):  # a client that hung up (timeouts, retries)
+            pass
+
     # ------------------------------------------------------------- routing
     def do_GET(self) -> None:
         self._recorded({})

@@ -32,7 +32,7 @@ def describe_api_error(exc: Exception, label: str, *, timeout: float, attempts: 
         cause = exc.__cause__ or exc
         return f"{label}: cannot connect ({type(cause).__name__}: {cause}) after {tries}".splitlines()[0]
     if isinstance(exc, openai.APIStatusError):
-        message = exc.message.splitlines()[0] if exc.message else ""
+        message = _server_message(exc)
         if exc.status_code == 401:
             return (f"{label}: the endpoint rejected the API key (HTTP 401: {message}); "
                     "set OPENAI_API_KEY or ASSISTANT_LLM_API_KEY")
@@ -46,6 +46,17 @@ def describe_api_error(exc: Exception, label: str, *, timeout: float, attempts: 
             return f"{label}: server error (HTTP {exc.status_code}: {message}) after {tries}"
         return f"{label}: HTTP {exc.status_code}: {message}"
     return f"{label}: {type(exc).__name__}: {exc}".splitlines()[0]
+
+
+def _server_message(exc: openai.APIStatusError) -> str:
+    """The server's own error message (the client prefixes it with "Error code: N - ")."""
+    body = exc.body
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        text = body["message"]
+    else:
+        text = exc.message or ""
+        text = text.split(" - ", 1)[1] if text.startswith("Error code:") and " - " in text else text
+    return (text.strip().splitlines() or [""])[0][:300]
 
 
 class OpenAICompatibleChat(ChatOpenAI):
