@@ -125,10 +125,12 @@ def test_explicit_backend_comes_before_none_only(tmp_path, llama_absent):
     assert [b.name for b in get_backends(settings.model_copy(update={"llm_backend": "local"}))] == ["local", "none"]
     assert [b.name for b in get_backends(settings.model_copy(update={"llm_backend": "openai"}))] == ["openai", "none"]
     assert [b.name for b in get_backends(settings.model_copy(update={"llm_backend": "none"}))] == ["none"]
-    # asking for local where it cannot run fails when the model is needed, with the command to fix it
+    # asking for local where it cannot run fails when the model is needed, as an LLMError (so a caller
+    # falls back to the next backend) that names the backend and the command to fix it
     local = get_backends(settings.model_copy(update={"llm_backend": "local"}))[0]
-    with pytest.raises(MissingDependencyError, match="make local-llm"):
+    with pytest.raises(LLMError, match=r"^local:.*llama-cpp-python: run make local-llm") as info:
         local.chat_model
+    assert isinstance(info.value.__cause__, MissingDependencyError)
 
 
 def test_openai_chat_model_carries_the_settings(tmp_path):
@@ -487,3 +489,60 @@ def test_real_model_forced_tool_call(qwen):
     streamed = list(qwen.bind_tools([count_feedback], tool_choice="any").stream(
         "How many items are in the pricing category?", max_tokens=30))
     assert streamed[-1].tool_call_chunks[0]["name"] == "count_feedback"
+
+
+# ------------------------------------------------------------------ a local Hugging Face model folder
+def make_tiny_hf_chat_model(folder: Path) -> Path:
+    """A 1-layer GPT-2 with random weights and a word-level tokenizer that has a chat template: a real
+    model folder for transformers, made here because no model can be downloaded."""
+    import torch
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+
+    words = ["<unk>", "<pad>", "<|im_start|>", "<|im_end|>", "system", "user", "assistant",
+             *"the price is too high delivery late refund hello thanks".split()]
+    tokenizer = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
+    tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, unk_token="<unk>", pad_token="<pad>",
+                                   bos_token="<|im_start|>", eos_token="<|im_end|>")
+    fast.chat_template = ("{% for m in messages %}<|im_start|> {{ m['role'] }} {{ m['content'] }} <|im_end|> "
+                          "{% endfor %}{% if add_generation_prompt %}<|im_start|> assistant {% endif %}")
+    fast.save_pretrained(folder)
+    torch.manual_seed(0)
+    config = GPT2Config(vocab_size=len(words), n_positions=64, n_embd=16, n_layer=1, n_head=2,
+                        bos_token_id=2, eos_token_id=3, pad_token_id=1)
+    GPT2LMHeadModel(config).save_pretrained(folder)
+    return folder
+
+
+def test_huggingface_folder_backend(tmp_path, run_cli, monkeypatch):
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    folder = make_tiny_hf_chat_model(tmp_path / "tiny-chat")
+    settings = make_settings(tmp_path, local_model=str(folder), llm_temperature=0)
+    status = by_name(diagnose(settings))["local"]
+    assert status.available and "Hugging Face model folder" in status.detail
+    backend = get_backends(settings)[0]
+    assert (backend.name, backend.label, backend.strong) == ("local", "local:tiny-chat", False)
+    model = backend.chat_model
+    messages = [SystemMessage("be brief"), HumanMessage("the price is too high")]
+    first = model.invoke(messages, pipeline_kwargs={"max_new_tokens": 6})
+    # only the new text (not the prompt), greedy (the same twice), from the folder's vocabulary
+    assert first.content and "<|im_start|>" not in first.content
+    assert model.invoke(messages, pipeline_kwargs={"max_new_tokens": 6}).content == first.content
+    monkeypatch.setenv("ASSISTANT_LOCAL_MODEL", str(folder))
+    code, out, err = run_cli("doctor", "--prepare-local")
+    assert code == 0, err
+    assert out.startswith(f"local model ready: {folder}") and "loaded in" in out
+
+
+def test_ready_made_chat_model_in_a_backend():
+    from langchain_core.language_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    from assistant.llm import Backend
+
+    fake = GenericFakeChatModel(messages=iter([AIMessage("scripted")]))
+    backend = Backend("local", "local:fake", model=fake)
+    assert backend.chat_model is fake and not backend.strong
+    assert backend.chat_model.invoke("hi").content == "scripted"

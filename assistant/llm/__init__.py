@@ -15,7 +15,7 @@ llama.cpp and the model are present, then none):
   none    no model: search and analysis only
 
 Public API:
-  Backend(name, label, strong, chat_model)       one entry of the chain
+  Backend(name, label, strong, factory=, model=) one entry of the chain; `.chat_model` makes it on first use
   get_backends(settings) -> list[Backend]        the ordered fallback chain
   structured_call(chat_model, schema, messages)  one constrained, validated step on any backend
   BackendStatus(name, available, detail)         what `diagnose` reports

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from ..errors import ConfigError, MissingDependencyError
+from ..errors import AssistantError, ConfigError, LLMError, MissingDependencyError
 from ..settings import Settings
 from . import gguf
 
@@ -32,21 +32,27 @@ class Backend:
     """One way of answering: a name, a human label, a chat model (None for "none") made on first use.
 
     `strong` backends (remote endpoints) may be given tools to call freely; weak ones (small local
-    models) are driven step by step through schema-checked calls.
+    models) are driven step by step through schema-checked calls. Give either `factory` (called once, on
+    first use of `chat_model`) or a ready `model` (e.g. a scripted fake in tests).
     """
 
     name: BackendName
     label: str
-    strong: bool
-    _factory: Callable[[], BaseChatModel | None] | None = field(default=None, repr=False, compare=False)
-    _model: BaseChatModel | None = field(default=None, repr=False, compare=False)
+    strong: bool = False
+    factory: Callable[[], BaseChatModel | None] | None = field(default=None, repr=False, compare=False)
+    model: BaseChatModel | None = field(default=None, repr=False, compare=False)
 
     @property
     def chat_model(self) -> BaseChatModel | None:
-        """The LangChain chat model (created now if needed; raises AssistantError when it cannot be)."""
-        if self._model is None and self._factory is not None:
-            self._model = self._factory()
-        return self._model
+        """The LangChain chat model, made now if needed; LLMError (naming the backend) if it cannot be."""
+        if self.model is None and self.factory is not None:
+            try:
+                self.model = self.factory()
+            except LLMError:
+                raise
+            except AssistantError as exc:  # missing runtime or part package, bad model path: fall back
+                raise LLMError(f"{self.label}: {exc}", backend=self.label) from exc
+        return self.model
 
 
 # ------------------------------------------------------------------ local model choice
@@ -134,10 +140,10 @@ def make_backend(name: BackendName, settings: Settings) -> Backend:
 
             return make_openai_chat(settings, label)
 
-        return Backend("openai", label, True, factory)
+        return Backend("openai", label, True, factory=factory)
     if name == "local":
         label = local_label(settings)
-        return Backend("local", label, False, lambda: _make_local_chat(settings, label))
+        return Backend("local", label, False, factory=lambda: _make_local_chat(settings, label))
     if name == "none":
         return Backend("none", "none (no language model: search and analysis only)", False)
     raise ConfigError(f"unknown LLM backend '{name}'; choose auto, openai, local or none")

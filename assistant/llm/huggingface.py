@@ -18,8 +18,11 @@ _PIPELINES: dict[str, Any] = {}
 _LOCK = threading.Lock()
 
 
-def load_pipeline(folder: Path, max_new_tokens: int = 512) -> Any:
-    """The process-wide text-generation pipeline for a local model folder."""
+def load_pipeline(folder: Path, *, max_new_tokens: int = 512, temperature: float = 0.0) -> Any:
+    """The process-wide text-generation pipeline for a local model folder (the first caller's settings).
+
+    Generation defaults live on the pipeline: HuggingFacePipeline passes only per-call `pipeline_kwargs`.
+    """
     key = str(folder.resolve())
     with _LOCK:
         if key not in _PIPELINES:
@@ -29,8 +32,10 @@ def load_pipeline(folder: Path, max_new_tokens: int = 512) -> Any:
                 raise MissingDependencyError("a Hugging Face model folder needs transformers: "
                                              "pip install transformers") from exc
             try:
+                sampling = {"do_sample": True, "temperature": temperature} if temperature > 0 else {"do_sample": False}
                 _PIPELINES[key] = transformers.pipeline("text-generation", model=key, tokenizer=key, device="cpu",
-                                                        max_new_tokens=max_new_tokens)
+                                                        max_new_tokens=max_new_tokens, return_full_text=False,
+                                                        **sampling)
             except (OSError, ValueError) as exc:
                 raise ConfigError(f"ASSISTANT_LOCAL_MODEL: cannot load the model folder {folder}: "
                                   f"{exc}".splitlines()[0]) from exc
@@ -41,13 +46,9 @@ def make_huggingface_chat(folder: Path, settings: Settings) -> Any:
     """ChatHuggingFace over the folder's pipeline; sampling only when the temperature asks for it."""
     from langchain_huggingface import ChatHuggingFace, HuggingFacePipeline
 
-    pipe = load_pipeline(folder)
+    pipe = load_pipeline(folder, temperature=settings.llm_temperature)
     if pipe.tokenizer is None or not getattr(pipe.tokenizer, "chat_template", None):
         raise ConfigError(f"ASSISTANT_LOCAL_MODEL: {folder} has no chat template in its tokenizer; "
                           "use an instruction-tuned (chat) model")
-    sample = settings.llm_temperature > 0
-    kwargs = {"max_new_tokens": 512, "return_full_text": False, "do_sample": sample}
-    if sample:
-        kwargs["temperature"] = settings.llm_temperature
-    llm = HuggingFacePipeline(pipeline=pipe, model_id=str(folder), pipeline_kwargs=kwargs)
+    llm = HuggingFacePipeline(pipeline=pipe, model_id=str(folder))
     return ChatHuggingFace(llm=llm, tokenizer=pipe.tokenizer, model_id=str(folder))
