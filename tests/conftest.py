@@ -126,3 +126,72 @@ def openai_standin():
 
     with OpenAIStandin() as server:
         yield server
+
+
+# ---------------------------------------------------------------------------- web app (tests/test_web*.py)
+WEB_NOW = "2026-11-09T00:00:00+00:00"  # the day after the sample data ends: "recent" questions have data
+
+
+class KeywordSentiment:
+    """A fake sentiment model for the web tests (the real one needs e5): a few words decide."""
+
+    name = "fake-keywords-v1"
+    NEGATIVE = ("slow", "late", "crash", "expensive", "price", "refund", "never", "down", "慢", "贵", "闪退", "退款")
+    POSITIVE = ("love", "great", "thanks", "amazing", "好评", "不错")
+
+    def predict(self, texts, langs=None, vectors=None):
+        from assistant.analysis.types import Sentiment
+
+        out = []
+        for text in texts:
+            low = text.lower()
+            if any(w in low for w in self.NEGATIVE):
+                out.append(Sentiment("negative", -0.7))
+            elif any(w in low for w in self.POSITIVE):
+                out.append(Sentiment("positive", 0.7))
+            else:
+                out.append(Sentiment("neutral", 0.0))
+        return out
+
+
+def web_test_settings(store: Path):
+    """Settings the web tests serve a store with: hashing embedder, no language model, a fixed 'now'."""
+    from assistant.settings import Settings
+
+    return Settings(_env_file=None, store=store, embedder="hashing", batch_size=64, llm_backend="none", now=WEB_NOW)
+
+
+@pytest.fixture(scope="session")
+def analysed_web_store(tmp_path_factory):
+    """A small analysed sample store, built once; tests copy it (web_settings) before changing it."""
+    from assistant.analysis.run import Analyzer, analyze_store
+    from assistant.ingest.pipeline import ingest_paths
+    from assistant.sample_data import generate_sample
+    from assistant.store import FeedbackStore
+
+    root = tmp_path_factory.mktemp("web-store")
+    sample = generate_sample(root / "sample", scale=0.12)[0].parent
+    settings = web_test_settings(root / "store")
+    ingest_paths([str(sample)], settings, progress=False)
+    store = FeedbackStore.open(settings)
+    analyze_store(store, settings, progress=False, analyzer=Analyzer(store, settings, sentiment=KeywordSentiment()))
+    return root / "store"
+
+
+@pytest.fixture
+def web_settings(analysed_web_store, tmp_path):
+    """Settings for a private copy of the analysed sample store."""
+    shutil.copytree(analysed_web_store, tmp_path / "store")
+    return web_test_settings(tmp_path / "store")
+
+
+@pytest.fixture
+def keyword_analyzer():
+    """`store, settings -> Analyzer` with the fake sentiment model, for code that runs `analyze` itself."""
+    from assistant.analysis.run import Analyzer
+
+    return lambda store, settings: Analyzer(store, settings, sentiment=KeywordSentiment())
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives the web app in headless Chromium (needs /usr/bin/chromium)")

@@ -14,7 +14,7 @@ EXAMPLES_EN = [
     "What are the top customer demands right now?",
     "What do customers say about the price increase?",
     "Which issues are emerging in the last two weeks?",
-    "Did the Android checkout fix work?",
+    "What are the most urgent complaints?",
 ]
 EXAMPLES_ZH = [
     "客户最近最关心什么问题？",
@@ -33,15 +33,15 @@ def citation_choices(result) -> list[tuple[str, str]]:
     return out
 
 
-def prior_turns(messages: list[dict]) -> list[dict[str, str]]:
-    """The conversation so far as plain role/content turns (tool-call notes left out) for the agent."""
+def prior_turns(messages: list[dict]) -> list[tuple[str, str]]:
+    """The conversation so far as (role, text) turns for the agent, tool-call notes left out."""
     turns = []
     for m in messages or []:
         meta = m.get("metadata") if isinstance(m, dict) else None
         content = m.get("content") if isinstance(m, dict) else None
         if meta or not isinstance(content, str) or not content.strip():
             continue
-        turns.append({"role": m.get("role", "user"), "content": content})
+        turns.append((m.get("role", "user"), content))
     return turns
 
 

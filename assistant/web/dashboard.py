@@ -14,6 +14,7 @@ from .state import WebState
 TOP_DEMANDS = 15
 DEMAND_COLUMNS = ["#", "Priority", "Demand", "Category", "Items", "Customers", "Negative", "Growth", "Urgent items",
                   "Last seen", "Theme id"]
+SENTIMENT_COLORS = {"negative": "#d62728", "neutral": "#9e9e9e", "positive": "#2ca02c", "not analysed": "#c7c7c7"}
 EMERGING_COLUMNS = ["Kind", "Demand", "When", "Items", "Compared with", "Ratio", "p-value", "Test"]
 
 
@@ -121,14 +122,20 @@ def _demand_row(rank: int, d) -> list:
             growth, d.urgency.items, d.last_seen or "", d.key]
 
 
-def breakdown_markdown(d) -> str:
-    """A demand's priority as a table of signals: score x weight -> contribution, and what each means."""
+def breakdown_markdown(d, *, compact: bool = False) -> str:
+    """A demand's priority as a table of signals: score x weight -> contribution, and what each means
+    (`compact`: a list, for a narrow column)."""
     lines = [f"### {d.label}",
              f"Priority **{d.priority:.0f}**/100 = importance {d.importance:.2f} x urgency {d.urgency_score:.2f} · "
-             f"{d.count} items from {d.customers} customers · category {d.category or 'none'}",
-             "", "| signal | part | score | weight | contribution | why |", "|---|---|---:|---:|---:|---|"]
+             f"{d.count} items from {d.customers} customers · category {d.category or 'none'}", ""]
+    if not compact:
+        lines += ["| signal | part | score | weight | contribution | why |", "|---|---|---:|---:|---:|---|"]
     for name, part in d.breakdown.items():
         if name == "gate" or not isinstance(part, dict) or "score" not in part:
+            continue
+        if compact:
+            lines.append(f"- **{name}** ({part.get('part', '')}) {part['score']:.2f} x {part['weight']:.2f} = "
+                         f"{part['contribution']:+.3f}: {clip(part.get('note', ''), 160)}")
             continue
         lines.append(f"| {name} | {part.get('part', '')} | {part['score']:.2f} | {part['weight']:.2f} | "
                      f"{part['contribution']:+.3f} | {clip(part.get('note', ''), 160)} |")
@@ -163,9 +170,9 @@ def build(state: WebState, demo) -> None:
     with gr.Row():
         since = gr.Textbox(label="From", placeholder="YYYY-MM-DD", scale=1)
         until = gr.Textbox(label="To", placeholder="YYYY-MM-DD", scale=1)
-        category = gr.Dropdown(label="Category", multiselect=True, choices=[], scale=2)
-        channel = gr.Dropdown(label="Channel", multiselect=True, choices=[], scale=2)
-        lang = gr.Dropdown(label="Language", multiselect=True, choices=[], scale=1)
+        category = gr.Dropdown(label="Category", multiselect=True, choices=[], allow_custom_value=True, scale=2)
+        channel = gr.Dropdown(label="Channel", multiselect=True, choices=[], allow_custom_value=True, scale=2)
+        lang = gr.Dropdown(label="Language", multiselect=True, choices=[], allow_custom_value=True, scale=1)
         interval = gr.Radio(["week", "day"], value="week", label="Per", scale=1)
     apply = gr.Button("Apply", variant="primary", elem_id="dashboard-apply")
     status = gr.Markdown(elem_classes="status-line", elem_id="dashboard-status")
@@ -178,7 +185,8 @@ def build(state: WebState, demo) -> None:
         mean = gr.LinePlot(x="start", y="mean_sentiment", title="Average sentiment", y_lim=[-1, 1],
                            x_title="period", y_title="sentiment (-1..1)", height=260, elem_id="chart-sentiment")
     gr.Markdown("### Top demands\nPriority = importance x urgency. Click a row for the signals behind it.")
-    demands = gr.Dataframe(headers=DEMAND_COLUMNS, interactive=False, wrap=True, elem_id="dashboard-demands")
+    demands = gr.Dataframe(headers=DEMAND_COLUMNS, interactive=False, wrap=True, elem_id="dashboard-demands",
+                           column_widths=["4%", "7%", "24%", "12%", "6%", "8%", "7%", "6%", "7%", "9%", "10%"])
     breakdown = gr.Markdown(elem_id="dashboard-breakdown")
     breakdowns = gr.State({})
     gr.Markdown("### Emerging issues and spikes")
@@ -187,7 +195,7 @@ def build(state: WebState, demo) -> None:
         channels = gr.BarPlot(x="channel", y="count", color="lang", title="Channel mix", height=260,
                               x_label_angle=-30, elem_id="chart-channels")
         languages = gr.BarPlot(x="lang", y="count", color="sentiment", title="Language mix", height=260,
-                               elem_id="chart-languages")
+                               color_map=SENTIMENT_COLORS, elem_id="chart-languages")
 
     outputs = [summary, volume, negative, mean, demands, breakdown, breakdowns, emerging, channels, languages, status]
 

@@ -100,42 +100,54 @@ def build(state: WebState, demo) -> None:
     with gr.Row():
         since = gr.Textbox(label="From", placeholder="YYYY-MM-DD")
         until = gr.Textbox(label="To", placeholder="YYYY-MM-DD")
-        category = gr.Dropdown(label="Category", multiselect=True, choices=[])
-        channel = gr.Dropdown(label="Channel", multiselect=True, choices=[])
-        lang = gr.Dropdown(label="Language", multiselect=True, choices=[])
+        category = gr.Dropdown(label="Category", multiselect=True, choices=[], allow_custom_value=True)
+        channel = gr.Dropdown(label="Channel", multiselect=True, choices=[], allow_custom_value=True)
+        lang = gr.Dropdown(label="Language", multiselect=True, choices=[], allow_custom_value=True)
         sentiment = gr.Dropdown(SENTIMENTS, label="Sentiment", multiselect=True)
     with gr.Row():
         search = gr.Button("Search", variant="primary", elem_id="explore-search")
         export = gr.Button("Export selected (CSV)", elem_id="explore-export")
     status = gr.Markdown(elem_classes="status-line", elem_id="explore-status")
-    table = gr.Dataframe(headers=COLUMNS, datatype=["bool", "number", "str", "str", "str", "str", "str", "str",
-                                                    "number", "str", "str", "str"],
-                         interactive=True, static_columns=list(range(1, len(COLUMNS))), wrap=True, max_height=700,
-                         show_search="filter", elem_id="explore-table",
-                         column_widths=["5%", "6%", "8%", "8%", "4%", "7%", "9%", "10%", "5%", "8%", "22%", "8%"])
-    file = gr.File(label="Exported CSV", interactive=False, elem_id="explore-file")
+    table = gr.Dataframe(headers=COLUMNS, interactive=False, wrap=True, max_height=700, show_search="filter",
+                         elem_id="explore-table", column_widths=["5%", "6%", "8%", "7%", "4%", "7%", "9%", "10%",
+                                                                 "6%", "8%", "22%", "8%"])
+    file = gr.File(label="Exported CSV", interactive=False, height=90, elem_id="explore-file")
 
     @shows_errors(2)
     def run(q, k_v, since_v, until_v, cats, chans, langs, sents):
         found = search_items(state, q, k=k_v, since=since_v, until=until_v, categories=cats, channels=chans,
                              langs=langs, sentiments=sents)
         how = f"nearest to “{q.strip()}”" if q and q.strip() else "highest priority first (type a query to search)"
-        return found, f"{len(found)} items, {how}. Tick rows to export only those; click a header to sort."
+        return found, f"{len(found)} items, {how}. Click rows to tick them for export; click a header to sort."
 
     @shows_errors(2)
     def do_export(rows):
         path, n = export_csv(state, rows)
         return str(path), f"Exported {n} items to {path.name}."
 
-    @shows_errors(4)
+    def toggle(rows, evt: gr.SelectData):
+        """A click on a row ticks or unticks it for export."""
+        rows = pd.DataFrame(rows)
+        if evt is None or not len(rows):
+            return rows
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        rows.loc[rows.index[row], "select"] = not _truthy(rows.iloc[row]["select"])
+        return rows
+
+    toggle.__annotations__["evt"] = gr.SelectData  # a real class: gradio finds event data by annotation
+
+    @shows_errors(5)
     def load():
         if not state.has_store():
-            return gr.update(), gr.update(), gr.update(), "No feedback stored yet: upload files on the Data page."
+            return (gr.update(), gr.update(), gr.update(), gr.update(),
+                    "No feedback stored yet: upload files on the Data page.")
         choices = filter_choices(state)
         return (gr.update(choices=choices["category"]), gr.update(choices=choices["channel"]),
-                gr.update(choices=choices["lang"]), "")
+                gr.update(choices=choices["lang"]), search_items(state, "", k=50),
+                "Highest priority first. Type a query to search by meaning; click rows to tick them for export.")
 
     inputs = [query, k, since, until, category, channel, lang, sentiment]
     gr.on([search.click, query.submit], run, inputs, [table, status], api_name="search", concurrency_limit=None)
     export.click(do_export, [table], [file, status], api_name="export")
-    demo.load(load, None, [category, channel, lang, status], api_name=False)
+    table.select(toggle, [table], [table], api_name=False)
+    demo.load(load, None, [category, channel, lang, table, status], api_name=False)

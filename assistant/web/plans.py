@@ -88,7 +88,7 @@ def demand_breakdown(state: WebState, theme: str | None) -> str:
 
     def compute():
         ranked = rank_demands(state.demand_frame(), weights=state.settings.priority)
-        return {d.key: breakdown_markdown(d) for d in ranked}
+        return {d.key: breakdown_markdown(d, compact=True) for d in ranked}
 
     return state.memo("breakdowns", (), compute).get(theme, "")
 
@@ -99,7 +99,7 @@ def build(state: WebState, demo) -> None:
     import gradio as gr
 
     with gr.Row():
-        demand = gr.Dropdown(label="Demand (priority · label)", choices=[], scale=4, elem_id="plans-demand")
+        demand = gr.Dropdown(label="Demand (priority · label)", choices=[], allow_custom_value=True, scale=4, elem_id="plans-demand")
         since = gr.Textbox(label="From", placeholder="YYYY-MM-DD", scale=1)
         until = gr.Textbox(label="To", placeholder="YYYY-MM-DD", scale=1)
     draft_btn = gr.Button("Draft plan", variant="primary", elem_id="plans-draft")

@@ -41,6 +41,7 @@ class WebState:
         self._frame_key: tuple | None = None
         self._frame_loaded_at = 0.0
         self._memo: OrderedDict[tuple, Any] = OrderedDict()
+        self._gates: dict[tuple, threading.Lock] = {}
         self.last_load_seconds: float | None = None
 
     # ------------------------------------------------------------------ store
@@ -118,18 +119,27 @@ class WebState:
             return self._demand_frame
 
     def memo(self, name: str, params: tuple, compute: Callable[[], Any]) -> Any:
-        """`compute()` once per store state and parameters (views shared by every session)."""
+        """`compute()` once per store state and parameters, shared by every session; sessions asking for the
+        same view at the same time wait for one computation instead of each running it."""
         self.frame()  # validates the cache key first
         key = (name, params)
         with self._lock:
             if key in self._memo:
                 self._memo.move_to_end(key)
                 return self._memo[key]
-        value = compute()
-        with self._lock:
-            self._memo[key] = value
-            while len(self._memo) > MEMO_SIZE:
-                self._memo.popitem(last=False)
+            gate = self._gates.setdefault(key, threading.Lock())
+            version = self._frame_key
+        with gate:
+            with self._lock:
+                if key in self._memo:
+                    return self._memo[key]
+            value = compute()
+            with self._lock:
+                self._gates.pop(key, None)
+                if self._frame_key == version:  # not computed from a frame that was replaced meanwhile
+                    self._memo[key] = value
+                    while len(self._memo) > MEMO_SIZE:
+                        self._memo.popitem(last=False)
         return value
 
     def warm(self) -> None:
