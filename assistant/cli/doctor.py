@@ -98,16 +98,17 @@ def doctor(ctx, store, chroma_url, prepare_local, as_json):
             click.echo(f"local model ready: {prepared['path']} (prepared in {prepared['prepare_seconds']:.1f} s, "
                        f"loaded in {prepared['load_seconds']:.1f} s)")
     statuses = diagnose(settings)
-    chain = [backend.label for backend in get_backends(settings)]
+    chain = get_backends(settings)
     store_info = _store_report(settings)
     embedder = _embedder_report(store_info["embedder"] or settings.embedder or "e5")
     if as_json:
-        payload = {"backends": [s.as_dict() for s in statuses], "chain": chain, "llm_backend": settings.llm_backend,
+        payload = {"backends": [s.as_dict() for s in statuses], "llm_backend": settings.llm_backend,
+                   "chain": [{"name": b.name, "label": b.label, "strong": b.strong} for b in chain],
                    "store": store_info, "embedder": embedder}
         if prepared is not None:
             payload["prepared_local"] = prepared
         return _emit_json(payload)
-    click.echo(f"LLM backends (ASSISTANT_LLM_BACKEND={settings.llm_backend}; tried in order: {' -> '.join(chain)}):")
+    click.echo(f"LLM backends (ASSISTANT_LLM_BACKEND={settings.llm_backend}; tried in order: {' -> '.join(b.label for b in chain)}):")
     for status in statuses:
         click.echo(f"  {status.name:<7} {'available' if status.available else 'unavailable':<12} {status.detail}")
     if store_info["ok"]:

@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +43,14 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from ..errors import LLMError, MissingDependencyError
 
-_LOADED: dict[str, tuple[Any, threading.RLock, float]] = {}  # resolved path -> (Llama, lock, load seconds)
+# resolved path -> (Llama, lock, load seconds). A plain Lock, not an RLock: a stream may be resumed from
+# another thread (LangChain's async streaming calls next() through a thread pool) and release it there.
+_LOADED: dict[str, tuple[Any, threading.Lock, float]] = {}
 _LOADING = threading.Lock()
 _DEFAULT_SYSTEM = "You are a helpful assistant."
 
 
-def load_llama(path: str | Path, *, n_ctx: int = 4096, n_threads: int | None = None) -> tuple[Any, threading.RLock]:
+def load_llama(path: str | Path, *, n_ctx: int = 4096, n_threads: int | None = None) -> tuple[Any, threading.Lock]:
     """The process-wide Llama for `path` and its lock; the first caller's n_ctx/n_threads load it."""
     key = str(Path(path).expanduser().resolve())
     with _LOADING:
@@ -67,7 +70,7 @@ def load_llama(path: str | Path, *, n_ctx: int = 4096, n_threads: int | None = N
                                         verbose=False)
             except (ValueError, RuntimeError, OSError) as exc:
                 raise LLMError(f"local: cannot load {Path(key).name}: {exc}", backend="local") from exc
-            _LOADED[key] = (llama, threading.RLock(), time.perf_counter() - started)
+            _LOADED[key] = (llama, threading.Lock(), time.perf_counter() - started)
         llama, lock, _ = _LOADED[key]
         return llama, lock
 
@@ -91,9 +94,12 @@ def _text(content: Any) -> str:
     return "".join(parts)
 
 
-def _openai_tool_calls(message: AIMessage) -> list[dict]:
+def _openai_tool_calls(message: AIMessage, *, arguments_as_text: bool) -> list[dict]:
+    # the chatml-function-calling template prints arguments as they are (text); GGUF chat templates, like
+    # Hugging Face ones, apply tojson to them and so want the object
     return [{"id": call.get("id") or f"call_{i}", "type": "function",
-             "function": {"name": call["name"], "arguments": json.dumps(call["args"], ensure_ascii=False)}}
+             "function": {"name": call["name"],
+                          "arguments": json.dumps(call["args"], ensure_ascii=False) if arguments_as_text else call["args"]}}
             for i, call in enumerate(message.tool_calls)]
 
 
@@ -114,7 +120,7 @@ def to_llama_messages(messages: Sequence[BaseMessage], *, for_tools: bool = Fals
         elif isinstance(message, AIMessage):
             entry: dict[str, Any] = {"role": "assistant", "content": _text(message.content)}
             if message.tool_calls:
-                entry["tool_calls"] = _openai_tool_calls(message)
+                entry["tool_calls"] = _openai_tool_calls(message, arguments_as_text=for_tools)
                 tool_names.update({c["id"]: c["function"]["name"] for c in entry["tool_calls"]})
             out.append(entry)
         elif isinstance(message, ToolMessage):
@@ -188,6 +194,7 @@ class LlamaChatModel(BaseChatModel):
     max_tokens: int | None = 512
     top_p: float = 0.95
     repeat_penalty: float = 1.1
+    busy_timeout: float = 300.0  # seconds to wait while another generation holds the model
 
     @property
     def _llm_type(self) -> str:
@@ -198,9 +205,20 @@ class LlamaChatModel(BaseChatModel):
         return {"model_path": self.model_path, "n_ctx": self.n_ctx, "temperature": self.temperature,
                 "max_tokens": self.max_tokens}
 
-    def llama(self) -> tuple[Any, threading.RLock]:
+    def llama(self) -> tuple[Any, threading.Lock]:
         """The shared Llama object (loaded now if needed) and its lock."""
         return load_llama(self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads)
+
+    @contextmanager
+    def _turn(self) -> Iterator[Any]:
+        """The shared Llama, held for one generation (other callers wait, up to busy_timeout)."""
+        llama, lock = self.llama()
+        if not lock.acquire(timeout=self.busy_timeout):
+            raise LLMError(f"{self.label}: busy with another answer for over {self.busy_timeout:g} s", backend=self.label)
+        try:
+            yield llama
+        finally:
+            lock.release()
 
     # ----------------------------------------------------------------- tools
     def bind_tools(
@@ -232,9 +250,8 @@ class LlamaChatModel(BaseChatModel):
         tools = kwargs.get("tools") or []
         choice = _tool_choice(kwargs.get("tool_choice"), tools) if tools else None
         options = self._options(stop, kwargs)
-        llama, lock = self.llama()
         try:
-            with lock:
+            with self._turn() as llama:
                 if not tools or choice == "none":
                     return llama.create_chat_completion(messages=to_llama_messages(messages), **options)
                 from llama_cpp import llama_chat_format
@@ -298,8 +315,7 @@ class LlamaChatModel(BaseChatModel):
             yield ChatGenerationChunk(message=chunk)
             return
         options = self._options(stop, kwargs)
-        llama, lock = self.llama()
-        with lock:
+        with self._turn() as llama:
             try:
                 stream = llama.create_chat_completion(messages=to_llama_messages(messages), stream=True, **options)
                 for part in stream:

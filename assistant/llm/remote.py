@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import httpx
 import openai
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_openai import ChatOpenAI
@@ -45,6 +46,8 @@ def describe_api_error(exc: Exception, label: str, *, timeout: float, attempts: 
         if exc.status_code >= 500:
             return f"{label}: server error (HTTP {exc.status_code}: {message}) after {tries}"
         return f"{label}: HTTP {exc.status_code}: {message}"
+    if isinstance(exc, httpx.HTTPError):  # the connection broke while a streamed answer was being read
+        return f"{label}: connection lost during the answer ({type(exc).__name__}: {exc})".splitlines()[0]
     return f"{label}: {type(exc).__name__}: {exc}".splitlines()[0]
 
 
@@ -73,26 +76,26 @@ class OpenAICompatibleChat(ChatOpenAI):
     def _generate(self, *args: Any, **kwargs: Any) -> ChatResult:
         try:
             return super()._generate(*args, **kwargs)
-        except openai.APIError as exc:
+        except (openai.APIError, httpx.HTTPError) as exc:
             raise self._error(exc) from exc
 
     async def _agenerate(self, *args: Any, **kwargs: Any) -> ChatResult:
         try:
             return await super()._agenerate(*args, **kwargs)
-        except openai.APIError as exc:
+        except (openai.APIError, httpx.HTTPError) as exc:
             raise self._error(exc) from exc
 
     def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         try:
             yield from super()._stream(*args, **kwargs)
-        except openai.APIError as exc:
+        except (openai.APIError, httpx.HTTPError) as exc:
             raise self._error(exc) from exc
 
     async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
         try:
             async for chunk in super()._astream(*args, **kwargs):
                 yield chunk
-        except openai.APIError as exc:
+        except (openai.APIError, httpx.HTTPError) as exc:
             raise self._error(exc) from exc
 
 
