@@ -1,0 +1,210 @@
+"""Replies to a customer and demand-response plans: the evidence they rest on, their prompts, the policy.
+
+The context (who the customer is, what they said before; what a demand's numbers and quotes are) is
+built by code from the tools; the model only writes. A reply is checked against the reply policy
+(`prompts/reply_policy.yaml` or ASSISTANT_REPLY_POLICY): a sentence promising a refund, compensation or
+a date that the policy does not allow is removed and the draft says a human will decide.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from ..errors import ConfigError
+from .compose import Citations, _clip
+from .context import DataContext
+from .guard import redact_for_model
+from .prompts import default_prompts_dir
+from .tools import ToolResult, get_customer, measure_effect, top_demands
+
+PROMISES = {
+    "refunds": re.compile(r"\b(?:we(?:'ll| will| are going to)?|i(?:'ll| will)) (?:\w+ ){0,3}(?:refund|reimburse)\w*"
+                          r"|\b(?:full|partial) refund\b(?! policy)|(?:给您|为您|会|将)(?:全额|部分)?退款|退款给您", re.I),
+    "compensation": re.compile(r"\b(?:credit|voucher|coupon|free (?:box|month|delivery|meal)|discount code|"
+                               r"compensat\w+)\b|补偿|优惠券|代金券|赠送|免单|返现", re.I),
+    "dates": re.compile(r"\b(?:by (?:tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+                        r"the end of (?:the )?(?:day|week))|within \d+ (?:hours?|days?|weeks?)|tomorrow)\b"
+                        r"|明天|后天|\d+\s*(?:天|小时)内|本周[内之]?前?", re.I),
+}
+
+
+@dataclass(frozen=True)
+class ReplyPolicy:
+    allow_refunds: bool = False
+    allow_compensation: bool = False
+    allow_dates: bool = False
+    guidance: str = ""
+
+    def text(self) -> str:
+        allowed = [k for k in ("refunds", "compensation", "dates") if getattr(self, f"allow_{k}")]
+        barred = [k for k in ("refunds", "compensation", "dates") if k not in allowed]
+        parts = []
+        if barred:
+            parts.append("Do not promise " + ", ".join(barred) + ".")
+        if allowed:
+            parts.append("You may offer " + ", ".join(allowed) + " where the feedback warrants it.")
+        return " ".join(parts + [self.guidance]).strip()
+
+    def violations(self, text: str) -> list[str]:
+        return [k for k, pattern in PROMISES.items() if not getattr(self, f"allow_{k}") and pattern.search(text)]
+
+    def enforce(self, text: str, lang: str) -> tuple[str, list[str]]:
+        """Drop sentences that promise what the policy does not allow; say so once at the end."""
+        found = self.violations(text)
+        if not found:
+            return text, []
+        sentences = re.split(r"(?<=[.!?。!?])\s*", text)
+        kept = [s for s in sentences if not any(PROMISES[k].search(s) for k in found)]
+        note = ("退款、补偿或具体时间将由我们的客服人员审核后与您确认。" if lang == "zh" else
+                "A member of our team will review your case and confirm any refund, credit or timing with you.")
+        return (" ".join(s for s in kept if s).strip() + ("" if lang == "zh" else " ") + note).strip(), found
+
+
+def load_policy(path: Path | None) -> ReplyPolicy:
+    path = Path(path) if path else default_prompts_dir() / "reply_policy.yaml"
+    if not path.exists():
+        return ReplyPolicy(guidance="Refunds, credits and dates are decided by a human agent.")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})".splitlines()[0]) from exc
+    unknown = set(raw) - {"allow_refunds", "allow_compensation", "allow_dates", "guidance"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown policy field(s) {', '.join(sorted(unknown))}")
+    return ReplyPolicy(**{k: (bool(v) if k.startswith("allow_") else str(v or "")) for k, v in raw.items()})
+
+
+# --------------------------------------------------------------------------- reply
+def reply_context(ctx: DataContext, *, feedback_id: str | None = None, customer_id: str | None = None):
+    """(target item, customer ToolResult, Citations, evidence) for a reply."""
+    if not feedback_id and not customer_id:
+        raise ConfigError("say whom to reply to: --feedback ID or --customer ID")
+    target = None
+    if feedback_id:
+        got = ctx.store.get([feedback_id])
+        if not got:
+            raise ConfigError(f"no feedback with id {feedback_id!r} in the store")
+        target = {"id": got[0].id, "text": got[0].text, **got[0].metadata}
+        customer_id = customer_id or target.get("customer_id")
+    customer = get_customer(ctx, customer_id, limit=12) if customer_id else None
+    if target is None:
+        if not customer or not customer.data["history"]:
+            raise ConfigError(f"no feedback from customer {customer_id!r} in the store")
+        history = customer.data["history"]
+        target = next((h for h in history if h.get("sentiment") == "negative"), history[0])
+    ids = [target["id"]] + [i for i in (customer.ids if customer else []) if i != target["id"]]
+    cites = Citations()
+    for i in ids:
+        cites.mark(i)
+    return target, customer, cites, ctx.evidence(ids)
+
+
+def reply_variables(target: dict, customer: ToolResult | None, evidence: dict, tone: str, lang: str,
+                    policy: ReplyPolicy, data_rule: str) -> dict:
+    profile = customer.data["profile"] if customer else {}
+    name = profile.get("name") or target.get("customer_name")
+    who = ", ".join(b for b in (f"name {name}" if name else "name unknown",
+                                f"tier {profile.get('tier')}" if profile.get("tier") else "",
+                                f"{profile.get('items')} items since {profile.get('first')}" if profile else "") if b)
+    earlier = [h for h in (customer.data["history"] if customer else []) if h["id"] != target["id"]][:4]
+    history = "\n".join(f"- {h.get('date')} ({h.get('channel')}, {h.get('sentiment')}): "
+                        f"{_clip(redact_for_model(h.get('text') or ''), 160)}" for h in earlier) or "- none"
+    return {"customer": who, "history": history,
+            "feedback": f"{target.get('date')} ({target.get('channel')}): "
+                        f"{_clip(redact_for_model(target.get('text') or ''), 400)}",
+            "tone": tone, "language": "Chinese (简体中文)" if lang == "zh" else "English",
+            "policy": policy.text(), "data_rule": data_rule}
+
+
+def reply_without_model(target: dict, customer: ToolResult | None, lang: str) -> str:
+    """What the assistant can say with no model: the facts a human needs to write the reply."""
+    profile = customer.data["profile"] if customer else {}
+    name = profile.get("name") or target.get("customer_name") or target.get("customer_id") or "the customer"
+    earlier = [h for h in (customer.data["history"] if customer else []) if h["id"] != target["id"]]
+    if lang == "zh":
+        lines = ["起草回复需要语言模型(运行 `make local-llm` 或设置 ASSISTANT_LLM_BASE_URL)。写回复所需的信息:",
+                 f"- 客户:{name},等级 {profile.get('tier') or '未知'},共 {profile.get('items', 1)} 条反馈",
+                 f"- 要回复的反馈 [1]:{target.get('date')} {target.get('channel')}:“{_clip(target.get('text'), 200)}”"]
+        lines += [f"- 之前:{h.get('date')} {h.get('sentiment')}:“{_clip(h.get('text'), 100)}”" for h in earlier[:3]]
+    else:
+        lines = ["Drafting a reply needs a language model (run `make local-llm` or set ASSISTANT_LLM_BASE_URL). "
+                 "What the reply should address:",
+                 f"- Customer: {name}, tier {profile.get('tier') or 'unknown'}, {profile.get('items', 1)} items",
+                 f"- Feedback to answer [1]: {target.get('date')} {target.get('channel')}: "
+                 f"“{_clip(target.get('text'), 200)}”"]
+        lines += [f"- Earlier: {h.get('date')} {h.get('sentiment')}: “{_clip(h.get('text'), 100)}”" for h in earlier[:3]]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- plan
+def plan_context(ctx: DataContext, *, theme: str | None = None, category: str | None = None,
+                 since=None, until=None) -> tuple[dict, Citations, dict]:
+    """The demand's numbers, best quotes and KPI, from top_demands (and effect when an action is recorded)."""
+    if not theme and not category:
+        raise ConfigError("say which demand to plan for: --theme T or --category C")
+    result = top_demands(ctx, since=since, until=until, category=category, n=20)
+    demands = result.data["demands"]
+    if theme:
+        wanted = theme.lower()
+        demands = [d for d in demands if wanted in (d["key"].lower(), d["label"].lower())] or \
+            [d for d in demands if wanted in d["label"].lower() or wanted in d["key"].lower()]
+        if not demands:
+            frame = ctx.frame()
+            known = frame[(frame["theme_id"].astype("string") == theme) | (frame["theme_label"].astype("string") == theme)]
+            if not len(known):
+                raise ConfigError(f"no theme {theme!r}: see `assistant demands` for theme ids and labels")
+            result = top_demands(ctx, since=None, until=None, category=str(known["category"].iloc[0]), n=20)
+            demands = [d for d in result.data["demands"] if d["key"] == str(known["theme_id"].iloc[0])]
+    if not demands:
+        raise ConfigError("no analysed feedback for that demand in this window (run `assistant analyze`?)")
+    d = demands[0]
+    frame = ctx.frame()
+    members = frame[frame["theme_id"].astype("string") == d["key"]] if theme else frame[frame["category"] == category]
+    from .tools import _best
+
+    ids = list(dict.fromkeys(d["evidence"] + _best(members, 6)))[:6]
+    cites = Citations()
+    for i in ids:
+        cites.mark(i)
+    growth = d.get("growth") or {}
+    facts = {
+        "demand": f"{d['label']} ({d['category']})" if theme else f"category {category}",
+        "numbers": (f"{d['count'] if theme else int(len(members))} items, {d['share']:.0%} of feedback in the window, "
+                    f"{(d['negative_share'] or 0):.0%} negative, {d['customers']} customers {d['tiers']}, "
+                    f"priority {d['priority']:.0f}/100, {growth.get('previous')} -> {growth.get('current')} items "
+                    f"vs the previous window"),
+        "target": {"theme": d["key"]} if theme else {"category": category},
+        "priority": d["priority"], "breakdown": d["breakdown"],
+    }
+    target = f"--theme {d['key']}" if theme else f"--category {category}"
+    facts["kpi"] = (f"share of feedback in this demand and its negative rate, weekly; after the action, "
+                    f"`assistant effect {target} --action-date <DATE> --record` compares 28 days before and after "
+                    f"against the rest of the feedback (two-proportion z-test and difference-in-differences)")
+    return facts, cites, ctx.evidence(ids)
+
+
+def plan_without_model(facts: dict, cites: Citations, evidence: dict, lang: str) -> str:
+    """A plan skeleton from the evidence alone: numbers, quotes, KPI; actions left to the team."""
+    quotes = "\n".join(f"- [{n}] “{_clip(redact_for_model(evidence[i].get('text') or ''), 160)}”"
+                       for n, i in enumerate(cites.ids, 1) if i in evidence)
+    if lang == "zh":
+        return (f"## 问题\n{facts['demand']}:{facts['numbers']}\n\n## 证据\n{quotes}\n\n"
+                f"## 行动\n(起草具体行动需要语言模型:运行 `make local-llm` 或设置 ASSISTANT_LLM_BASE_URL。)\n\n"
+                f"## KPI 与衡量\n{facts['kpi']}")
+    return (f"## Problem\n{facts['demand']}: {facts['numbers']}\n\n## Evidence\n{quotes}\n\n"
+            f"## Actions\n(Drafting actions needs a language model: run `make local-llm` or set "
+            f"ASSISTANT_LLM_BASE_URL.)\n\n## KPI and measurement\n{facts['kpi']}")
+
+
+def quotes_block(cites: Citations, evidence: dict) -> str:
+    return "\n".join(f"[{n}] {evidence[i].get('date')} {evidence[i].get('sentiment')}: "
+                     f"{_clip(redact_for_model(evidence[i].get('text') or ''), 180)}"
+                     for n, i in enumerate(cites.ids, 1) if i in evidence)
+
+
+__all__ = ["ReplyPolicy", "load_policy", "reply_context", "reply_variables", "reply_without_model", "plan_context",
+           "plan_without_model", "quotes_block", "measure_effect"]

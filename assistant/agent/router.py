@@ -1,0 +1,235 @@
+"""Which tool answers a request, with which arguments.
+
+Two routers fill the same schema (`Route`): `route_by_rules` (no model: keywords and patterns in English
+and Chinese, the data's own channel/tier/category names) and `route_with_model` (one constrained,
+schema-checked model call: small local models pick tools badly when left free). A model's route is
+validated against the data (a category must exist in the taxonomy, a customer in the store) and
+falls back to the rules field by field. Time windows are never left to a model: `timeexpr` resolves
+them against 'now'.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from .context import DataContext
+from .timeexpr import TimeWindow, resolve_time, strip_time
+
+TOOLS = ("search_feedback", "top_demands", "trends", "customer_history", "analyze_text", "evaluate_effect",
+         "draft_reply", "draft_plan")
+
+
+class Route(BaseModel):
+    """The one tool to run and its arguments (the model fills this; code checks it)."""
+
+    tool: Literal["search_feedback", "top_demands", "trends", "customer_history", "analyze_text",
+                  "evaluate_effect", "draft_reply", "draft_plan"]
+    query: str | None = Field(None, description="What the feedback is about, in the user's words, without dates.")
+    category: str | None = Field(None, description="A demand category name from the list, or null.")
+    channel: str | None = Field(None, description="A channel name from the list, or null.")
+    tier: str | None = Field(None, description="A customer tier from the list, or null.")
+    complaints: bool = Field(False, description="True when the user asks about complaints or problems.")
+    customer_id: str | None = Field(None, description="A customer id quoted in the request, or null.")
+    feedback_id: str | None = Field(None, description="A feedback id quoted in the request, or null.")
+    action_date: str | None = Field(None, description="YYYY-MM-DD of an action (fix, change) named, or null.")
+    by: Literal["category", "theme", "channel"] | None = Field(None, description="Trend grouping, or null.")
+
+
+class Resolved(BaseModel):
+    """A route plus what code resolved: the time window and how the route was decided."""
+
+    route: Route
+    window: dict | None = None  # since/until ISO strings + label
+    decided_by: str = "rules"
+    notes: list[str] = []
+
+
+# --------------------------------------------------------------------------- rules
+_PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("draft_plan", re.compile(r"\b(plan|action plan|response plan|roadmap)\b|方案|计划|怎么应对|如何应对", re.I)),
+    ("draft_reply", re.compile(r"\b(reply|respond|response to|answer (?:the|this) customer|write back)\b|回复|回信|答复", re.I)),
+    ("evaluate_effect", re.compile(
+        r"\b(after the (?:fix|change|release|update|launch)|did .{0,80}\b(?:drop|fall|decrease|decline|go down|improve|work|stop)"
+        r"|effect of|impact of|since the (?:fix|change|release))|修复后|改进后|之后.{0,12}(?:下降|减少|变少|好转)|有没有(?:下降|减少)|效果", re.I)),
+    ("trends", re.compile(r"\b(trend|trending|over time|spike|spiking|emerging|week by week|per week|per day)\b"
+                          r"|趋势|激增|暴增|新出现|新兴|走势|变化", re.I)),
+    ("top_demands", re.compile(r"\b(top|most|biggest|main|major|priorit\w*|ranked|rank|what do .{0,40} complain)\b"
+                               r"|最多|最主要|主要|排名|优先|前几|最大", re.I)),
+    ("analyze_text", re.compile(r"^(?:analy[sz]e|classify|categori[sz]e|what is the sentiment of)\b|分析这条|分析一下这", re.I)),
+]
+_COMPLAINT = re.compile(r"complain|complaint|problem|issue|bug|angry|unhappy|negative|bad|worst|投诉|问题|不满|差评|抱怨|吐槽|负面", re.I)
+_CUSTOMER = re.compile(r"\b(?:customer|client|user)\s+(?:id\s+)?([A-Za-z0-9][\w\-*@.]{2,})|客户\s*([\w\-*]{2,})", re.I)
+_FEEDBACK = re.compile(r"\b(?:feedback|item|ticket)\s+(?:id\s+)?#?([0-9a-f]{16}|[A-Z]{1,4}-\d{2,})\b", re.I)
+_DATE = re.compile(r"\b(20\d\d-\d\d-\d\d)\b|(\d{1,2})月(\d{1,2})[日号]")
+_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                       "nov", "dec"], 1)}
+_MONTH_DAY = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b", re.I)
+_FILLER = re.compile(
+    r"\b(what|which|who|show|me|list|find|give|tell|are|is|the|a|an|about|of|on|in|for|any|were|was|there|do|does|"
+    r"did|top|most|main|biggest|customers?|complaints?|complain|feedback|items?|please|this|last|week|month|"
+    r"after|before|drop|fall|go|down|fix|fixed|ones?|mentions?|mentioning|regarding|related|to|with|and|we|our|"
+    r"have|had|got|get)\b|[?？!！,，。.]|有哪些|哪些|关于|的|投诉|反馈|是什么|有什么|吗|呢|请|列出|给我|看看", re.I)
+
+
+def route_by_rules(question: str, ctx: DataContext, window: TimeWindow | None = None) -> Route:
+    text = question.strip()
+    tool = next((name for name, pattern in _PATTERNS if pattern.search(text)), "search_feedback")
+    customer = _customer(text, ctx)
+    feedback = _FEEDBACK.search(text)
+    if tool in ("search_feedback", "top_demands") and customer:
+        tool = "customer_history"
+    if tool == "draft_reply" and not (customer or feedback):
+        tool = "search_feedback"  # "how should we respond to ..." without a customer: show the evidence
+    rest = strip_time(text, window) if window else text
+    query = _FILLER.sub(" ", rest)
+    query = " ".join(query.split()) or None
+    if tool == "analyze_text":
+        query = re.sub(r"^(?:analy[sz]e|classify|categori[sz]e|what is the sentiment of)\s*(?:this)?\s*:?\s*", "",
+                       text, flags=re.I).strip(" \"'“”") or query
+    return Route(
+        tool=tool, query=query, category=_category(text, ctx), channel=_value_in(text, _channels(ctx)),
+        tier=_value_in(text, _tiers(ctx)), complaints=bool(_COMPLAINT.search(text)),
+        customer_id=customer, feedback_id=feedback.group(1) if feedback else None,
+        action_date=_action_date(text, ctx), by=_by(text),
+    )
+
+
+def _customer(text: str, ctx: DataContext) -> str | None:
+    m = _CUSTOMER.search(text)
+    if not m:
+        return None
+    candidate = (m.group(1) or m.group(2)).rstrip(".,?")
+    ids = set(ctx.frame()["customer_id"].dropna().astype(str))
+    return candidate if candidate in ids else None
+
+
+def _category(text: str, ctx: DataContext) -> str | None:
+    lowered = text.lower()
+    for name in ctx.categories():
+        words = [name.lower(), name.lower().replace("_", " ")] + [w for w in name.lower().split("_") if len(w) >= 5]
+        if any(re.search(rf"\b{re.escape(w)}", lowered) for w in words):
+            return name
+    for name, words in _CATEGORY_WORDS.items():
+        if name in ctx.categories() and any(w in lowered for w in words):
+            return name
+    return None
+
+
+# names users say for the default taxonomy's categories (a custom taxonomy is matched by its names)
+_CATEGORY_WORDS = {
+    "pricing": ("price", "pricing", "expensive", "cost", "价格", "涨价", "太贵", "收费", "定价"),
+    "service_quality": ("customer service", "support team", "客服", "服务质量"),
+    "product_feature": ("feature", "功能"),
+    "user_experience": ("user experience", "usability", "ux", "体验"),
+}
+
+
+def _channels(ctx: DataContext) -> list[str]:
+    return sorted(ctx.frame()["channel"].dropna().astype(str).unique().tolist(), key=len, reverse=True)
+
+
+def _tiers(ctx: DataContext) -> list[str]:
+    return sorted(ctx.frame()["tier"].dropna().astype(str).unique().tolist(), key=len, reverse=True)
+
+
+def _value_in(text: str, values: list[str]) -> str | None:
+    lowered = text.lower()
+    for v in values:
+        if re.search(rf"(?<![\w]){re.escape(v.lower())}(?![\w])", lowered) or (not v.isascii() and v in text):
+            return v
+    if "企业" in text and "enterprise" in values:
+        return "enterprise"
+    return None
+
+
+def _action_date(text: str, ctx: DataContext) -> str | None:
+    year = ctx.clock().year
+    m = _DATE.search(text)
+    if m:
+        return m.group(1) or f"{year}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+    m = _MONTH_DAY.search(text)
+    if m:
+        return f"{year}-{_MONTHS[m.group(1)[:3].lower()]:02d}-{int(m.group(2)):02d}"
+    return None
+
+
+def _by(text: str) -> str | None:
+    lowered = text.lower()
+    if "theme" in lowered or "主题" in text:
+        return "theme"
+    if "channel" in lowered or "渠道" in text:
+        return "channel"
+    return None
+
+
+# --------------------------------------------------------------------------- model
+def _checked(route: Route, rules: Route, ctx: DataContext) -> tuple[Route, list[str]]:
+    """Keep what the model said only where it names things that exist; fill the rest from the rules."""
+    notes = []
+    data = route.model_dump()
+    cats = ctx.categories()
+    if route.category and route.category not in cats:
+        notes.append(f"model's category {route.category!r} is not in the taxonomy")
+        data["category"] = rules.category
+    if route.channel and route.channel not in _channels(ctx):
+        data["channel"] = rules.channel
+    if route.tier and route.tier not in _tiers(ctx):
+        data["tier"] = rules.tier
+    if route.customer_id and route.customer_id not in set(ctx.frame()["customer_id"].dropna().astype(str)):
+        data["customer_id"] = rules.customer_id
+    if route.action_date and not re.fullmatch(r"20\d\d-\d\d-\d\d", route.action_date):
+        data["action_date"] = rules.action_date
+    for key in ("category", "channel", "tier", "customer_id", "feedback_id", "action_date"):
+        if data[key] is None and getattr(rules, key) is not None and route.tool == rules.tool:
+            data[key] = getattr(rules, key)
+    if data["tool"] in ("draft_reply", "customer_history") and not (data["customer_id"] or data["feedback_id"]):
+        notes.append(f"model chose {data['tool']} without a customer or feedback id")
+        data["tool"] = rules.tool if rules.tool not in ("draft_reply", "customer_history") else "search_feedback"
+    if not data.get("query"):
+        data["query"] = rules.query
+    return Route(**data), notes
+
+
+def route_with_model(chat_model, question: str, ctx: DataContext, rules: Route, prompts_dir=None) -> tuple[Route, list[str]]:
+    """One schema-constrained model call; raises LLMError when the output does not validate."""
+    from ..llm import structured_call
+    from .prompts import load_prompt, to_langchain
+
+    frame = ctx.frame()
+    prompt = load_prompt("route", prompts_dir)
+    messages = prompt.render(
+        question=question,
+        categories=", ".join(ctx.categories()),
+        channels=", ".join(_channels(ctx)[:20]),
+        tiers=", ".join(_tiers(ctx)) or "none",
+        today=ctx.clock().date().isoformat(),
+    )
+    del frame
+    route = structured_call(chat_model, Route, to_langchain(messages))
+    return _checked(route, rules, ctx)
+
+
+def resolve(question: str, ctx: DataContext, chat_model=None, prompts_dir=None) -> Resolved:
+    """The route for a question: the model's (checked) when one is given and answers, else the rules'."""
+    window = resolve_time(question, ctx.clock(), ctx.settings.timezone)
+    rules = route_by_rules(question, ctx, window)
+    notes: list[str] = []
+    decided = "rules"
+    route = rules
+    if chat_model is not None:
+        try:
+            route, notes = route_with_model(chat_model, question, ctx, rules, prompts_dir)
+            decided = "model"
+        except Exception as exc:  # LLMError, validation, transport: the rules still answer
+            from ..errors import AssistantError
+
+            if not isinstance(exc, AssistantError) and exc.__class__.__module__.startswith("assistant"):
+                raise
+            notes.append(f"the model's routing step failed ({str(exc).splitlines()[0][:160]}); used the rules")
+    span = None
+    if window:
+        span = {"since": window.since.isoformat(), "until": window.until.isoformat(), "label": window.label}
+    return Resolved(route=route, window=span, decided_by=decided, notes=notes)

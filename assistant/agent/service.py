@@ -1,0 +1,330 @@
+"""`Assistant`: the one entry point the CLI, the web app and the Python API use.
+
+It walks the backend chain (`llm.get_backends`: remote endpoint, local model, none). When a backend
+fails mid-answer it falls back to the next one and says so in a notice; the no-LLM backend always
+answers the data questions from the tools with templated text. Every answer is grounded: its citations
+are ids the tools returned, filtered to those the text actually marks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+
+from ..errors import AssistantError, ConfigError
+from ..settings import Settings
+from ..store import FeedbackStore
+from .compose import Citations, finalize, language_of
+from .context import DataContext
+from .drafting import (load_policy, plan_context, plan_without_model, quotes_block, reply_context,
+                       reply_variables, reply_without_model)
+from .guard import DATA_BLOCK_RULE, looks_like_injection
+from .types import Answer, Draft, Event, ToolCall
+
+
+class Assistant:
+    """Answers, replies and plans over one store."""
+
+    def __init__(self, settings: Settings, *, store: FeedbackStore | None = None, backend: str | None = None,
+                 now: datetime | None = None, backends=None):
+        if backend:
+            settings = settings.model_copy(update={"llm_backend": backend})
+        self.settings = settings
+        self.ctx = DataContext.open(settings, store, now)
+        if backends is None:
+            from ..llm import get_backends
+
+            backends = get_backends(settings)
+        self.backends = list(backends)
+        self._analyzer = None
+
+    @property
+    def backend(self) -> str:
+        """Label of the first backend in the chain (the one that will be tried first)."""
+        return self.backends[0].label if self.backends else "none"
+
+    # ------------------------------------------------------------------ questions
+    def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:
+        return _last(self.stream(question, history))
+
+    def stream(self, question: str, history: list[tuple[str, str]] | None = None) -> Iterator[Event]:
+        question = (question or "").strip()
+        if not question:
+            raise ConfigError("ask a question")
+        notices: list[str] = []
+        for n, backend in enumerate(self.backends):
+            try:
+                chat = backend.chat_model
+                yield from self._answer(question, history, backend, chat, notices)
+                return
+            except AssistantError as exc:
+                if n == len(self.backends) - 1 or not _is_model_failure(exc):
+                    raise
+                nxt = self.backends[n + 1].label
+                notice = f"{backend.label} failed ({_first_line(exc)}); answering with {nxt}"
+                notices.append(notice)
+                yield Event("notice", notice)
+
+    def _answer(self, question, history, backend, chat, notices) -> Iterator[Event]:
+        free = chat is not None and backend.strong and self.settings.agent_mode != "routed" \
+            or chat is not None and self.settings.agent_mode == "free"
+        if free:
+            yield from self._answer_free(question, history, backend, chat, notices)
+            return
+        from .graph import build_routed_graph
+
+        graph = build_routed_graph(self.ctx, chat, self.settings.prompts_dir, self._get_analyzer())
+        state: dict = {}
+        for mode, payload in graph.stream({"question": _with_history(question, history), "notices": []},
+                                          stream_mode=["custom", "values"]):
+            if mode == "custom":
+                kind, data = payload
+                yield Event(kind, data)
+            else:
+                state = payload
+        resolved = state["resolved"]
+        if resolved.route.tool == "draft_reply":
+            yield from self._draft_reply_events(backend, chat, resolved.route.feedback_id, resolved.route.customer_id,
+                                                "friendly", notices + resolved.notes, question)
+            return
+        if resolved.route.tool == "draft_plan":
+            yield from self._draft_plan_events(backend, chat, None, resolved.route.category
+                                               or self._category_for(resolved.route.query),
+                                               resolved.window, notices + resolved.notes, question)
+            return
+        result = state["results"][0]
+        cites: Citations = state["cites"]
+        text, used = finalize(state["answer"], cites)
+        if chat is not None and not used and cites.ids:
+            marks = " ".join(f"[{i + 1}]" for i in range(min(3, len(cites.ids))))
+            text += ("\n来源:" if language_of(question) == "zh" else "\nSources: ") + marks
+            used = cites.ids[:3]
+        if chat is None:
+            used = list(cites.ids)
+        yield Event("done", self._answer_obj(question, text, used, cites, [result], backend, notices + state.get(
+            "notices", []) + _injection_notes(self.ctx.evidence(cites.ids)), language_of(question)))
+
+    def _answer_free(self, question, history, backend, chat, notices) -> Iterator[Event]:
+        from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
+
+        from .graph import MarkerFilter, build_free_agent
+
+        cites, results = Citations(), []
+        lang = language_of(question)
+        agent = build_free_agent(self.ctx, chat, cites, results, lang, self.settings.prompts_dir,
+                                 self._get_analyzer())
+        messages = []
+        for role, text in history or []:
+            messages.append(HumanMessage(text) if role == "user" else AIMessage(text))
+        messages.append(HumanMessage(question))
+        final = ""
+        guard = MarkerFilter(10_000)
+        try:
+            for mode, payload in agent.stream({"messages": messages}, stream_mode=["custom", "messages", "values"]):
+                if mode == "custom":
+                    yield Event(*payload)
+                elif mode == "messages":
+                    chunk, meta = payload
+                    if isinstance(chunk, AIMessageChunk) and isinstance(chunk.content, str) and chunk.content \
+                            and not chunk.tool_call_chunks and meta.get("langgraph_node") == "model":
+                        shown = guard.feed(chunk.content)
+                        if shown:
+                            yield Event("token", shown)
+                else:
+                    last = payload["messages"][-1]
+                    if isinstance(last, AIMessage) and not last.tool_calls:
+                        final = last.content if isinstance(last.content, str) else str(last.content)
+        except AssistantError:
+            raise
+        except Exception as exc:  # transport errors surface from inside the graph
+            from ..llm import LLMError
+
+            raise LLMError(f"{backend.label}: {_first_line(exc)}") from exc
+        text, used = finalize(final, cites)
+        if not used and cites.ids:
+            used = cites.ids[:3]
+            text += ("\n来源:" if lang == "zh" else "\nSources: ") + " ".join(f"[{cites.ids.index(i) + 1}]" for i in used)
+        yield Event("done", self._answer_obj(question, text, used, cites, results, backend,
+                                             notices + _injection_notes(self.ctx.evidence(cites.ids)), lang))
+
+    def _answer_obj(self, question, text, used, cites, results, backend, notices, lang) -> Answer:
+        evidence = self.ctx.evidence(cites.ids)
+        for n, item in enumerate(cites.ids, 1):
+            if item in evidence:
+                evidence[item]["marker"] = n
+        return Answer(question=question, answer=text, citations=[i for i in used if i in evidence],
+                      evidence={i: evidence[i] for i in used if i in evidence},
+                      tool_calls=[ToolCall(r.name, r.arguments) for r in results], backend=backend.label,
+                      notices=list(dict.fromkeys(notices)), language=lang)
+
+    def _category_for(self, query: str | None) -> str | None:
+        """The category most of the feedback matching a phrase falls in (for 'plan for <problem>')."""
+        if not query:
+            return None
+        hits = self.ctx.store.search(query, k=30)
+        cats = [h.metadata.get("category") for h in hits if h.metadata.get("category")]
+        return max(set(cats), key=cats.count) if cats else None
+
+    # ------------------------------------------------------------------ replies
+    def reply(self, feedback_id: str | None = None, customer_id: str | None = None, tone: str = "friendly") -> Draft:
+        return _last(self.stream_reply(feedback_id, customer_id, tone))
+
+    def stream_reply(self, feedback_id=None, customer_id=None, tone: str = "friendly") -> Iterator[Event]:
+        yield from self._with_fallback(lambda b, c, notes: self._draft_reply_events(
+            b, c, feedback_id, customer_id, tone, notes, None))
+
+    def _draft_reply_events(self, backend, chat, feedback_id, customer_id, tone, notices, question) -> Iterator[Event]:
+        target, customer, cites, evidence = reply_context(self.ctx, feedback_id=feedback_id, customer_id=customer_id)
+        lang = _reply_language(target, customer)
+        yield Event("tool", ToolCall("customer_history", {"customer_id": target.get("customer_id"),
+                                                          "feedback_id": target["id"]}))
+        policy = load_policy(self.settings.reply_policy)
+        context = {"target": target["id"], "customer": customer.data["profile"] if customer else None,
+                   "history": customer.data["history"] if customer else []}
+        notes = list(notices) + _injection_notes(evidence)
+        if chat is None:
+            text = reply_without_model(target, customer, lang)
+            notes.append("drafting needs a language model: showing what the reply should address")
+            yield Event("token", text)
+        else:
+            from .prompts import load_prompt, to_langchain
+
+            messages = load_prompt("reply", self.settings.prompts_dir).render(
+                **reply_variables(target, customer, evidence, tone, lang, policy, DATA_BLOCK_RULE))
+            text = yield from _stream_text(chat, to_langchain(messages))
+            text, broken = policy.enforce(text.strip(), lang)
+            if broken:
+                notes.append(f"removed promises the reply policy does not allow: {', '.join(broken)}")
+        yield Event("done", Draft("reply", text, citations=[target["id"]], evidence=evidence, context=context,
+                                  backend=backend.label, notices=list(dict.fromkeys(notes)), language=lang))
+
+    # ------------------------------------------------------------------ plans
+    def plan(self, theme=None, category=None, since=None, until=None) -> Draft:
+        return _last(self.stream_plan(theme, category, since, until))
+
+    def stream_plan(self, theme=None, category=None, since=None, until=None) -> Iterator[Event]:
+        window = {"since": since, "until": until} if since or until else None
+        yield from self._with_fallback(lambda b, c, notes: self._draft_plan_events(
+            b, c, theme, category, window, notes, None))
+
+    def _draft_plan_events(self, backend, chat, theme, category, window, notices, question) -> Iterator[Event]:
+        if not theme and not category:
+            raise ConfigError("say which demand to plan for: a theme (see `assistant demands`) or a category")
+        since, until = (window or {}).get("since"), (window or {}).get("until")
+        facts, cites, evidence = plan_context(self.ctx, theme=theme, category=category, since=since, until=until)
+        yield Event("tool", ToolCall("top_demands", {k: v for k, v in {"theme": theme, "category": category,
+                                                                      "since": since, "until": until}.items() if v}))
+        lang = language_of(question) if question else _store_language(evidence)
+        notes = list(notices) + _injection_notes(evidence)
+        if chat is None:
+            text = plan_without_model(facts, cites, evidence, lang)
+            notes.append("drafting actions needs a language model: showing the evidence and KPI")
+            yield Event("token", text)
+            used = list(cites.ids)
+        else:
+            from .prompts import load_prompt, to_langchain
+
+            messages = load_prompt("plan", self.settings.prompts_dir).render(
+                demand=facts["demand"], numbers=facts["numbers"], quotes=quotes_block(cites, evidence),
+                kpi=facts["kpi"], language="Chinese (简体中文)" if lang == "zh" else "English",
+                data_rule=DATA_BLOCK_RULE)
+            raw = yield from _stream_text(chat, to_langchain(messages))
+            text, used = finalize(raw, cites)
+            if not used:
+                used = list(cites.ids)
+                text += "\n\n" + ("证据:" if lang == "zh" else "Evidence: ") + " ".join(
+                    f"[{n}]" for n in range(1, len(used) + 1))
+        for n, item in enumerate(cites.ids, 1):
+            if item in evidence:
+                evidence[item]["marker"] = n
+        yield Event("done", Draft("plan", text, citations=used, evidence=evidence,
+                                  context={k: v for k, v in facts.items() if k != "breakdown"}, backend=backend.label,
+                                  notices=list(dict.fromkeys(notes)), language=lang))
+
+    # ------------------------------------------------------------------ helpers
+    def _with_fallback(self, make) -> Iterator[Event]:
+        notices: list[str] = []
+        for n, backend in enumerate(self.backends):
+            try:
+                yield from make(backend, backend.chat_model, notices)
+                return
+            except AssistantError as exc:
+                if n == len(self.backends) - 1 or not _is_model_failure(exc):
+                    raise
+                notice = f"{backend.label} failed ({_first_line(exc)}); using {self.backends[n + 1].label}"
+                notices.append(notice)
+                yield Event("notice", notice)
+
+    def _get_analyzer(self):
+        if self._analyzer is None:
+            from ..analysis.run import Analyzer
+
+            class Lazy:  # the analysis models load only when analyze_text is really asked for
+                def __init__(self, outer):
+                    self.outer, self.real = outer, None
+
+                def analyse(self, *args, **kwargs):
+                    if self.real is None:
+                        self.real = Analyzer(self.outer.ctx.store, self.outer.settings)
+                    return self.real.analyse(*args, **kwargs)
+            self._analyzer = Lazy(self)
+        return self._analyzer
+
+
+def _stream_text(chat, messages) -> Iterator[Event]:
+    parts = []
+    try:
+        for chunk in chat.stream(messages):
+            text = chunk.content if isinstance(chunk.content, str) else ""
+            if text:
+                parts.append(text)
+                yield Event("token", text)
+    except AssistantError:
+        raise
+    except Exception as exc:
+        from ..llm import LLMError
+
+        raise LLMError(_first_line(exc)) from exc
+    return "".join(parts)
+
+
+def _is_model_failure(exc: Exception) -> bool:
+    from ..llm import LLMError
+
+    return isinstance(exc, LLMError) or "model" in exc.__class__.__name__.lower()
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [exc.__class__.__name__])[0][:200]
+
+
+def _with_history(question: str, history) -> str:
+    return question  # the routed graph answers each question on its own; chat keeps context for display
+
+
+def _injection_notes(evidence: dict) -> list[str]:
+    flagged = [i for i, ev in evidence.items() if looks_like_injection(ev.get("text") or "")]
+    return [f"feedback {', '.join(flagged)} contains instruction-like text; it was treated as data"] if flagged else []
+
+
+def _reply_language(target: dict, customer) -> str:
+    lang = target.get("lang")
+    if lang in ("zh", "en"):
+        return lang
+    return "zh" if re.search(r"[\u4e00-\u9fff]", target.get("text") or "") else "en"
+
+
+def _store_language(evidence: dict) -> str:
+    langs = [ev.get("lang") for ev in evidence.values()]
+    return "zh" if langs and langs.count("zh") > len(langs) / 2 else "en"
+
+
+def _last(events: Iterator[Event]):
+    result = None
+    for event in events:
+        if event.kind == "done":
+            result = event.data
+    if result is None:
+        raise AssistantError("the assistant produced no answer")
+    return result

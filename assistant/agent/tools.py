@@ -1,0 +1,333 @@
+"""The agent's tools: plain typed functions over the store and the analysis, the same ones the CLI uses.
+
+Each returns a `ToolResult`: the arguments it actually ran with (after resolving names and dates), the
+ids of the feedback it rests on (the only ids an answer may cite), and a JSON-ready `data` payload that
+`compose.py` turns into text. Nothing here calls a language model.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError
+from ..store import FeedbackStore, build_where
+from .context import DataContext, _plain
+
+DAY = 86400
+
+
+@dataclass
+class ToolResult:
+    name: str
+    arguments: dict[str, Any]
+    ids: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _epoch(value: datetime | str | None, *, end: bool = False) -> float | None:
+    """Epoch seconds. A bare date as an upper bound means the end of that day; a datetime is exact
+    (the windows from `timeexpr` end exclusively at a midnight)."""
+    if value is None or value == "":
+        return None
+    from ..analysis.trends import to_epoch
+
+    whole_day = isinstance(value, str) and len(value.strip()) == 10
+    return to_epoch(value, end=end and whole_day)
+
+
+def _inclusive_end(until) -> float | None:
+    """The analysis functions read an epoch `until` as inclusive (they add one second): hand them the
+    last second of the window."""
+    end = _epoch(until, end=True)
+    return None if end is None else end - 1
+
+
+def _window_args(since, until) -> dict:
+    return {"since": since.isoformat() if isinstance(since, datetime) else since,
+            "until": until.isoformat() if isinstance(until, datetime) else until}
+
+
+def _filtered(ctx: DataContext, *, since=None, until=None, category=None, channel=None, tier=None,
+              sentiment=None, lang=None, customer_id=None, with_window: bool = True) -> pd.DataFrame:
+    frame = ctx.frame()
+    mask = pd.Series(True, index=frame.index)
+    for column, value in (("category", category), ("channel", channel), ("tier", tier), ("sentiment", sentiment),
+                          ("lang", lang), ("customer_id", customer_id)):
+        if value:
+            mask &= frame[column].astype("string").str.lower() == str(value).lower()
+    if with_window:
+        ts = pd.to_numeric(frame["ts"], errors="coerce")
+        lo, hi = _epoch(since), _epoch(until, end=True)
+        if lo is not None:
+            mask &= ts >= lo
+        if hi is not None:
+            mask &= ts < hi
+    return frame[mask.fillna(False)]
+
+
+# --------------------------------------------------------------------------- search
+def search_feedback(ctx: DataContext, query: str, *, since=None, until=None, category: str | None = None,
+                    channel: str | None = None, lang: str | None = None, sentiment: str | None = None,
+                    tier: str | None = None, customer_id: str | None = None, k: int = 8) -> ToolResult:
+    """Feedback nearest in meaning to `query`, restricted by time window and exact-match filters."""
+    k = max(1, min(int(k), 50))
+    where = build_where(since=_epoch(since), until=_epoch(until, end=True), category=category, channel=channel,
+                        lang=lang, sentiment=sentiment, customer_id=customer_id)
+    fetch = k * 5 if tier else k
+    hits = ctx.store.search(query or "feedback", k=fetch, where=where) if ctx.store.count() else []
+    if tier:
+        tiers = ctx.frame().set_index("id")["tier"]
+        hits = [h for h in hits if str(tiers.get(h.id, "")).lower() == tier.lower()]
+    hits = hits[:k]
+    args = {"query": query, **_window_args(since, until), "category": category, "channel": channel, "lang": lang,
+            "sentiment": sentiment, "tier": tier, "customer_id": customer_id, "k": k}
+    return ToolResult("search_feedback", _compact(args), [h.id for h in hits],
+                      {"hits": [{"id": h.id, "score": h.score} for h in hits]})
+
+
+# --------------------------------------------------------------------------- demands
+def top_demands(ctx: DataContext, *, since=None, until=None, category: str | None = None,
+                channel: str | None = None, tier: str | None = None, complaints: bool = False,
+                n: int = 5) -> ToolResult:
+    """Themes ranked by priority in a window, with the breakdown and the items that show each best."""
+    from ..analysis.priority import rank_demands
+
+    frame = _filtered(ctx, category=category, channel=channel, tier=tier,
+                      sentiment="negative" if complaints else None, with_window=False)
+    n = max(1, min(int(n), 20))
+    ranked = rank_demands(frame, since=_epoch(since), until=_inclusive_end(until), weights=ctx.settings.priority,
+                          limit=n) if len(frame) else []
+    in_window = _filtered(ctx, since=since, until=until, category=category, channel=channel, tier=tier,
+                          sentiment="negative" if complaints else None)
+    demands, ids = [], []
+    for d in ranked:
+        evidence = list(d.evidence[:3])
+        ids += [i for i in evidence if i not in ids]
+        demands.append({
+            "label": d.label, "key": d.key, "category": d.category, "count": d.count, "share": d.share,
+            "priority": round(d.priority, 1), "importance": round(d.importance, 3),
+            "urgency": round(d.urgency_score, 3), "negative_share": d.negative_share,
+            "customers": d.customers, "tiers": d.tiers, "growth": _plain_dict(d.growth),
+            "breakdown": {k: {"score": v.get("score"), "note": v.get("note")} for k, v in d.breakdown.items()
+                          if isinstance(v, dict) and "score" in v},
+            "evidence": evidence,
+        })
+    args = {**_window_args(since, until), "category": category, "channel": channel, "tier": tier,
+            "complaints": complaints, "n": n}
+    return ToolResult("top_demands", _compact(args), ids, {"demands": demands, "items": int(len(in_window))})
+
+
+# --------------------------------------------------------------------------- trends
+def trend_report(ctx: DataContext, *, by: str = "category", interval: str = "week", since=None, until=None,
+                 category: str | None = None, channel: str | None = None) -> ToolResult:
+    """Counts, negative share and sentiment per period, with spikes and emerging groups and their tests."""
+    from ..analysis.trends import trends
+
+    frame = _filtered(ctx, category=category, channel=channel, with_window=False)
+    report = trends(frame, by=by, interval=interval, since=_epoch(since), until=_inclusive_end(until))
+    ids: list[str] = []
+    spikes = []
+    column = {"theme": "theme_id"}.get(by, by)
+    for s in report.spikes[:5]:
+        lo = _epoch(s.start)
+        hi = lo + (7 if interval == "week" else 1) * DAY
+        members = frame[(frame[column].astype("string") == s.group) & (pd.to_numeric(frame["ts"]) >= lo)
+                        & (pd.to_numeric(frame["ts"]) < hi)]
+        example = _best(members, 2)
+        ids += [i for i in example if i not in ids]
+        spikes.append({**_plain_dict(s), "evidence": example})
+    emerging = []
+    for e in report.emerging[:5]:
+        members = frame[frame[column].astype("string") == e.group]
+        example = _best(members.sort_values("ts", ascending=False).head(30), 2)
+        ids += [i for i in example if i not in ids]
+        emerging.append({**_plain_dict(e), "evidence": example})
+    totals = [{k: _plain(v) for k, v in row.items()} for row in report.totals.to_dict("records")]
+    args = {"by": by, "interval": interval, **_window_args(since, until), "category": category, "channel": channel}
+    return ToolResult("trends", _compact(args), ids,
+                      {"totals": totals, "spikes": spikes, "emerging": emerging, "notes": list(report.notes)})
+
+
+# --------------------------------------------------------------------------- customers
+def customer_history(store: FeedbackStore, customer_id: str, limit: int = 50) -> list[dict]:
+    """A customer's stored feedback, newest first, with its analysis fields."""
+    items = list(store.iter_items(where={"customer_id": customer_id}))
+    rows = [{"id": it.id, "text": it.text, **{k: it.metadata.get(k) for k in (
+        "date", "ts", "channel", "source", "customer_name", "rating", "sentiment", "sentiment_score", "category",
+        "theme_id", "theme_label", "priority", "lang", "x_tier", "x_客户类型")}} for it in items]
+    rows.sort(key=lambda r: (r.get("ts") or 0, r["id"]), reverse=True)
+    return rows[:limit]
+
+
+def get_customer(ctx: DataContext, customer_id: str, limit: int = 20) -> ToolResult:
+    """A customer's profile (name, tier, languages, channels) and history, newest first."""
+    history = customer_history(ctx.store, customer_id, limit=limit)
+    frame = ctx.frame()
+    mine = frame[frame["customer_id"].astype("string") == customer_id]
+    tiers = mine["tier"].dropna()
+    profile = {
+        "customer_id": customer_id,
+        "name": next((r["customer_name"] for r in history if r.get("customer_name")), None),
+        "tier": str(tiers.iloc[-1]) if len(tiers) else None,
+        "items": int(len(mine)),
+        "negative": int((mine["sentiment"] == "negative").sum()),
+        "languages": sorted(mine["lang"].dropna().astype(str).unique().tolist()),
+        "channels": sorted(mine["channel"].dropna().astype(str).unique().tolist()),
+        "first": _plain(mine["date"].min()) if len(mine) else None,
+        "last": _plain(mine["date"].max()) if len(mine) else None,
+    }
+    return ToolResult("customer_history", {"customer_id": customer_id, "limit": limit},
+                      [r["id"] for r in history], {"profile": profile, "history": history})
+
+
+# --------------------------------------------------------------------------- one text
+def analyze_text(ctx: DataContext, text: str, analyzer=None) -> ToolResult:
+    """Sentiment, category, entities and triage priority of a text that is not in the store."""
+    from ..analysis.frame import frame_from_rows
+    from ..analysis.priority import item_priority
+    from ..analysis.run import Analyzer
+    from ..ingest.language import detect_language
+
+    analyzer = analyzer or Analyzer(ctx.store, ctx.settings)
+    lang = detect_language(text)
+    vector = np.asarray([ctx.store.embedder.embed_documents([text])[0]], dtype=np.float32)
+    fields = analyzer.analyse([text], [lang], vector)[0]
+    row = {"id": "text", "text": text, "lang": lang, "ts": ctx.clock().timestamp(), **fields}
+    priority = float(item_priority(frame_from_rows([row]), ctx.settings.priority).iloc[0])
+    import json
+
+    data = {"text": text, "lang": lang, "sentiment": fields["sentiment"], "sentiment_score": fields["sentiment_score"],
+            "category": fields["category"], "categories": json.loads(fields["categories"]),
+            "category_confidence": fields["category_confidence"], "entities": json.loads(fields["entities"]),
+            "priority": round(priority, 1)}
+    similar = ctx.store.search(text, k=3) if ctx.store.count() else []
+    data["similar"] = [h.id for h in similar]
+    return ToolResult("analyze_text", {"text": text}, [h.id for h in similar], data)
+
+
+# --------------------------------------------------------------------------- effect
+def measure_effect(ctx: DataContext, *, theme: str | None = None, category: str | None = None,
+                   query: str | None = None, action_date: str | None = None, window_days: int = 28) -> ToolResult:
+    """Did an action work? The target is a theme, a category, or the themes that feedback matching `query`
+    falls in. The action date is the one given, else a recorded action's, else estimated from the data."""
+    from ..analysis.effect import evaluate_effect
+    from ..analysis.report import load_actions
+
+    frame = ctx.frame()
+    notes: list[str] = []
+    matched_themes: list[str] = []
+    if query and not theme and not category:
+        frame, matched_themes, label = _query_target(ctx, frame, query, category=None)
+        theme = label
+        if not matched_themes:
+            raise ConfigError(f"no analysed feedback matches {query!r}: run `assistant analyze` first?")
+    date_source = "given"
+    if not action_date:
+        action_date, date_source = _recorded_date(load_actions(ctx.store), theme, category, matched_themes)
+    if not action_date:
+        target = (frame["theme_id"].astype("string") == theme) | (frame["theme_label"].astype("string") == theme) \
+            if theme else frame["category"].astype("string") == category
+        action_date = _change_point(frame, target.fillna(False))
+        date_source = "estimated"
+        if not action_date:
+            raise ConfigError("give the date of the action (e.g. 'after the fix on 2026-09-21'): none is recorded "
+                              "and the data shows no clear change")
+        notes.append(f"no action date was given or recorded: {action_date} is where this demand's daily "
+                     "volume changed most (a Poisson change-point estimate)")
+    result = evaluate_effect(frame, theme=theme, category=category, action_date=action_date, window_days=window_days)
+    data = result.to_dict()
+    data["notes"] = notes + list(data.get("notes") or [])
+    data["date_source"] = date_source
+    data["matched_themes"] = matched_themes
+    ts = pd.to_numeric(frame["ts"], errors="coerce")
+    is_target = frame["theme_id"].astype("string") == theme if theme else frame["category"].astype("string") == category
+    action = _epoch(action_date)
+    before = _best(frame[is_target.fillna(False) & (ts < action) & (ts >= action - window_days * DAY)], 2)
+    after = _best(frame[is_target.fillna(False) & (ts >= action) & (ts < action + window_days * DAY)], 2)
+    data["evidence_before"], data["evidence_after"] = before, after
+    args = {"theme": theme if not query else None, "category": category, "query": query, "action_date": action_date,
+            "window_days": window_days}
+    return ToolResult("evaluate_effect", _compact(args), before + after, data)
+
+
+def _query_target(ctx: DataContext, frame: pd.DataFrame, query: str, category=None, k: int = 40):
+    """Themes holding at least a fifth of the feedback nearest to `query`, merged into one target."""
+    hits = ctx.store.search(query, k=k)
+    by_id = frame.set_index("id")["theme_id"]
+    counts: dict[str, float] = {}
+    for h in hits:
+        t = by_id.get(h.id)
+        if isinstance(t, str) and t:
+            counts[t] = counts.get(t, 0) + (h.score or 0)
+    total = sum(counts.values()) or 1
+    chosen = [t for t, c in sorted(counts.items(), key=lambda kv: -kv[1]) if c / total >= 0.2] or \
+        [max(counts, key=counts.get)] if counts else []
+    label = query.strip()
+    frame = frame.copy()
+    mask = frame["theme_id"].isin(chosen)
+    frame["theme_id"] = frame["theme_id"].astype("object")
+    frame.loc[mask, "theme_id"] = label
+    frame.loc[mask, "theme_label"] = label
+    return frame, chosen, label
+
+
+def _recorded_date(actions: list[dict], theme, category, matched: list[str]) -> tuple[str | None, str]:
+    for action in reversed(actions):
+        if (theme and action.get("theme") in {theme, *matched}) or (category and action.get("category") == category) \
+                or (matched and action.get("theme") in matched):
+            return str(action.get("date")), "recorded"
+    return None, "given"
+
+
+def _change_point(frame: pd.DataFrame, target: pd.Series) -> str | None:
+    """The day splitting the target's daily counts into two Poisson rates with the best likelihood gain."""
+    ts = pd.to_numeric(frame.loc[target, "ts"], errors="coerce").dropna()
+    if len(ts) < 20:
+        return None
+    all_ts = pd.to_numeric(frame["ts"], errors="coerce").dropna()
+    first, last = int(all_ts.min() // DAY), int(all_ts.max() // DAY)
+    counts = np.bincount((ts // DAY).astype(int) - first, minlength=last - first + 1).astype(float)
+    n = len(counts)
+    if n < 14:
+        return None
+    cum = np.cumsum(counts)
+    best, best_gain = None, 0.0
+    total = cum[-1]
+
+    def ll(c, d):
+        return c * math.log(c / d) - c if c > 0 else 0.0
+    for split in range(7, n - 7):
+        left, right = cum[split - 1], total - cum[split - 1]
+        gain = ll(left, split) + ll(right, n - split) - ll(total, n)
+        if gain > best_gain:
+            best, best_gain = split, gain
+    if best is None or best_gain < 5.0:  # ~ chi-square(1) p < 0.002 for 2*gain
+        return None
+    return (datetime(1970, 1, 1) + timedelta(days=first + best)).date().isoformat()
+
+
+# --------------------------------------------------------------------------- helpers
+def _best(members: pd.DataFrame, n: int) -> list[str]:
+    """Ids of the items that show a group best: highest triage priority, then newest."""
+    if not len(members):
+        return []
+    ordered = members.assign(_p=pd.to_numeric(members["priority"], errors="coerce").fillna(0),
+                             _t=pd.to_numeric(members["ts"], errors="coerce").fillna(0))
+    return ordered.sort_values(["_p", "_t", "id"], ascending=[False, False, True])["id"].head(n).tolist()
+
+
+def _plain_dict(obj) -> dict:
+    from dataclasses import asdict, is_dataclass
+
+    raw = asdict(obj) if is_dataclass(obj) else dict(obj)
+    return {k: (_plain(v) if not isinstance(v, (dict, list, tuple)) else v) for k, v in raw.items()}
+
+
+def _compact(args: dict) -> dict:
+    return {k: v for k, v in args.items() if v not in (None, "", False)}
