@@ -435,7 +435,7 @@ def test_doctor_prepare_local_assembles_then_loads(run_cli, tmp_path, fake_parts
     code, out, err = run_cli("doctor", "--prepare-local")
     assert (tmp_path / "cache" / "models" / "tiny-test-model.gguf").read_bytes() == b"".join(CHUNKS)
     last = err.strip().splitlines()[-1]  # after the progress bar
-    assert code == 2 and last.startswith("error: local: cannot load tiny-test-model.gguf")
+    assert code == 2 and last.startswith("error: local:tiny-test-model.gguf: llama.cpp cannot load ")
 
 
 # ------------------------------------------------------------------ the llama.cpp chat model, without a model

@@ -74,7 +74,7 @@ def local_model_kind(settings: Settings) -> Literal["packaged", "gguf", "hugging
 
 
 def local_label(settings: Settings) -> str:
-    """"local:" and the model file or folder name (never raises: a bad path fails when the model is made)."""
+    """The label "local:NAME" with the model file or folder name (never raises; a bad path fails later)."""
     if not settings.local_model:
         return f"local:{gguf.PACKAGED_MODEL.filename}"
     return f"local:{Path(settings.local_model).expanduser().name}"

@@ -62,14 +62,15 @@ def load_llama(path: str | Path, *, n_ctx: int = 4096, n_threads: int | None = N
                     "the local model needs llama-cpp-python: run make local-llm "
                     "(or: pip install 'llama-cpp-python==0.3.36')") from exc
             if not Path(key).is_file():
-                raise LLMError(f"local: no model file at {key}", backend="local")
+                raise LLMError(f"local:{Path(key).name}: no model file at {key}", backend="local")
             threads = n_threads or os.cpu_count() or 1
             started = time.perf_counter()
             try:
                 llama = llama_cpp.Llama(model_path=key, n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
                                         verbose=False)
             except (ValueError, RuntimeError, OSError) as exc:
-                raise LLMError(f"local: cannot load {Path(key).name}: {exc}", backend="local") from exc
+                raise LLMError(f"local:{Path(key).name}: llama.cpp cannot load {key}: {exc}".splitlines()[0],
+                               backend="local") from exc
             _LOADED[key] = (llama, threading.Lock(), time.perf_counter() - started)
         llama, lock, _ = _LOADED[key]
         return llama, lock
@@ -315,8 +316,8 @@ class LlamaChatModel(BaseChatModel):
             yield ChatGenerationChunk(message=chunk)
             return
         options = self._options(stop, kwargs)
-        with self._turn() as llama:
-            try:
+        try:
+            with self._turn() as llama:
                 stream = llama.create_chat_completion(messages=to_llama_messages(messages), stream=True, **options)
                 for part in stream:
                     choice = part["choices"][0]
@@ -330,7 +331,7 @@ class LlamaChatModel(BaseChatModel):
                     if run_manager and text:
                         run_manager.on_llm_new_token(text, chunk=chunk)
                     yield chunk
-            except LLMError:
-                raise
-            except Exception as exc:
-                raise self._fail(exc) from exc
+        except LLMError:
+            raise
+        except Exception as exc:  # llama.cpp raises ValueError/RuntimeError (context full), or loading failed
+            raise self._fail(exc) from exc
