@@ -155,6 +155,18 @@ def test_local_model_setting_names_a_gguf_or_a_folder(tmp_path, llama_present):
     assert [b.name for b in get_backends(missing)] == ["none"]
 
 
+def test_ready_made_chat_model_in_a_backend():
+    from langchain_core.language_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    from assistant.llm import Backend
+
+    fake = GenericFakeChatModel(messages=iter([AIMessage("scripted")]))
+    backend = Backend("local", "local:fake", model=fake)
+    assert backend.chat_model is fake and not backend.strong
+    assert backend.chat_model.invoke("hi").content == "scripted"
+
+
 # ------------------------------------------------------------------ OpenAI-compatible endpoint over HTTP
 def remote(server: OpenAIStandin, tmp_path, **values):
     values = {"llm_base_url": server.url, "llm_api_key": "sk-test", "llm_max_retries": 0, **values}
@@ -335,6 +347,19 @@ def test_diagnose_local_model_states(tmp_path, monkeypatch, llama_present):
     make_part_packages(tmp_path / "again", monkeypatch, CHUNKS, skip={2, 4})
     status = by_name(diagnose(make_settings(tmp_path / "again")))["local"]
     assert not status.available and "fake-model-part2, fake-model-part4" in status.detail
+
+
+def test_diagnose_endpoint_that_does_not_answer(tmp_path, fake_parts, llama_absent):
+    import socket
+
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/v1"
+        started = time.monotonic()
+        status = by_name(diagnose(make_settings(tmp_path, llm_base_url=url)))["openai"]
+    assert not status.available and "no answer within 3 s" in status.detail
+    assert time.monotonic() - started < 6
 
 
 # ------------------------------------------------------------------ assembling the packaged GGUF
@@ -528,6 +553,20 @@ def test_real_model_forced_tool_call(qwen):
     assert streamed[-1].tool_call_chunks[0]["name"] == "count_feedback"
 
 
+@pytest.mark.models
+def test_real_model_serves_concurrent_async_callers_in_turn(qwen):
+    import asyncio
+
+    async def both():
+        pieces = [c.text async for c in qwen.astream("Count from 1 to 3.", max_tokens=8)]
+        answers = await asyncio.gather(qwen.ainvoke("Say yes.", max_tokens=3), qwen.ainvoke("Say no.", max_tokens=3))
+        return pieces, [a.content for a in answers]
+
+    pieces, answers = asyncio.run(both())
+    assert len([p for p in pieces if p]) >= 3 and "1" in "".join(pieces)
+    assert all(answers)
+
+
 # ------------------------------------------------------------------ a local Hugging Face model folder
 def make_tiny_hf_chat_model(folder: Path) -> Path:
     """A 1-layer GPT-2 with random weights and a word-level tokenizer that has a chat template: a real
@@ -571,29 +610,3 @@ def test_huggingface_folder_backend(tmp_path, run_cli, monkeypatch):
     code, out, err = run_cli("doctor", "--prepare-local")
     assert code == 0, err
     assert out.startswith(f"local model ready: {folder}") and "loaded in" in out
-
-
-def test_ready_made_chat_model_in_a_backend():
-    from langchain_core.language_models import GenericFakeChatModel
-    from langchain_core.messages import AIMessage
-
-    from assistant.llm import Backend
-
-    fake = GenericFakeChatModel(messages=iter([AIMessage("scripted")]))
-    backend = Backend("local", "local:fake", model=fake)
-    assert backend.chat_model is fake and not backend.strong
-    assert backend.chat_model.invoke("hi").content == "scripted"
-
-
-@pytest.mark.models
-def test_real_model_serves_concurrent_async_callers_in_turn(qwen):
-    import asyncio
-
-    async def both():
-        pieces = [c.text async for c in qwen.astream("Count from 1 to 3.", max_tokens=8)]
-        answers = await asyncio.gather(qwen.ainvoke("Say yes.", max_tokens=3), qwen.ainvoke("Say no.", max_tokens=3))
-        return pieces, [a.content for a in answers]
-
-    pieces, answers = asyncio.run(both())
-    assert len([p for p in pieces if p]) >= 3 and "1" in "".join(pieces)
-    assert all(answers)

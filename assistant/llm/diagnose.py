@@ -44,7 +44,9 @@ def probe_endpoint(base_url: str, api_key: str | None, timeout: float = PROBE_TI
         return False, f"endpoint answered HTTP {exc.code} to GET /models", []
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        return False, f"endpoint unreachable ({reason}) within {timeout:g} s", []
+        if isinstance(reason, TimeoutError) or isinstance(exc, TimeoutError):
+            return False, f"endpoint unreachable (no answer within {timeout:g} s)", []
+        return False, f"endpoint unreachable ({reason})", []
     try:
         models = [str(m.get("id")) for m in json.loads(body).get("data", []) if isinstance(m, dict)]
     except (ValueError, AttributeError):
