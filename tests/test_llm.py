@@ -142,6 +142,11 @@ def test_openai_chat_model_carries_the_settings(tmp_path):
     assert (model.model_name, model.openai_api_base, model.request_timeout, model.max_retries, model.streaming) == (
         "qwen2.5:7b", "http://127.0.0.1:9/v1", 7.5, 4, True)
     assert model.openai_api_key.get_secret_value() == "sk-abc"
+    # token counts for trimming work offline (ChatOpenAI's tiktoken would download its tables)
+    from langchain_core.messages import HumanMessage
+
+    assert model.get_num_tokens("the parcel arrived two weeks late") == 9
+    assert 8 <= model.get_num_tokens_from_messages([HumanMessage("the parcel arrived two weeks late")]) <= 14
 
 
 def test_local_model_setting_names_a_gguf_or_a_folder(tmp_path, llama_present):
@@ -563,6 +568,7 @@ def test_real_model_serves_concurrent_async_callers_in_turn(qwen):
         return pieces, [a.content for a in answers]
 
     pieces, answers = asyncio.run(both())
+    assert qwen.get_num_tokens("hello world") == 2  # the model's own tokenizer
     assert len([p for p in pieces if p]) >= 3 and "1" in "".join(pieces)
     assert all(answers)
 

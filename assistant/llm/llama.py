@@ -210,6 +210,11 @@ class LlamaChatModel(BaseChatModel):
         """The shared Llama object (loaded now if needed) and its lock."""
         return load_llama(self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads)
 
+    def get_token_ids(self, text: str) -> list[int]:
+        """The model's own tokens (the default would fetch a GPT-2 tokenizer from the hub)."""
+        llama, _ = self.llama()
+        return llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+
     @contextmanager
     def _turn(self) -> Iterator[Any]:
         """The shared Llama, held for one generation (other callers wait, up to busy_timeout)."""

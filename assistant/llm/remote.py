@@ -8,6 +8,7 @@ Imported only when a remote backend is used (langchain_openai takes over a secon
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -72,6 +73,16 @@ class OpenAICompatibleChat(ChatOpenAI):
         timeout = self.request_timeout if isinstance(self.request_timeout, (int, float)) else 0
         message = describe_api_error(exc, self.backend_label, timeout=timeout, attempts=attempts)
         return LLMError(message, backend=self.backend_label)
+
+    # ChatOpenAI counts tokens with tiktoken, whose files are downloaded on first use (impossible offline)
+    # and only match OpenAI's own models anyway: estimate from characters instead, as trimming needs no more
+    def get_num_tokens(self, text: str) -> int:
+        return math.ceil(len(text) / 4)
+
+    def get_num_tokens_from_messages(self, messages: list, tools: Any = None, **kwargs: Any) -> int:
+        from langchain_core.messages.utils import count_tokens_approximately
+
+        return count_tokens_approximately(messages, tools=tools)
 
     def _generate(self, *args: Any, **kwargs: Any) -> ChatResult:
         try:
