@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     agent_mode: Literal["auto", "routed", "free"] = Field(
         "auto", description="routed: a schema-checked step picks the tool (small models); free: the model "
         "calls tools itself (strong remote models); auto: free for remote endpoints, routed for local models.")
+    agent_routing: Literal["auto", "model", "rules"] = Field(
+        "auto", description="How a routed request picks its tool: rules (keywords, no model call), model (one "
+        "schema-checked model step, checked against the data), auto: the rules when they recognise the "
+        "request, else the model.")
     local_model: str | None = Field(
         None, description="A GGUF file or a local Hugging Face model folder (default: the packaged "
         "Qwen2.5-Coder-1.5B-Instruct GGUF).")

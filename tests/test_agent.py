@@ -76,9 +76,11 @@ def backend(model, *, strong=False, name="local") -> Backend:
 NONE = Backend("none", "none", False)
 
 
-def assistant(settings, store, *models_or_backends, mode="auto") -> Assistant:
+def assistant(settings, store, *models_or_backends, mode="auto", routing="model") -> Assistant:
+    """An assistant over the test store; scripted models route every request unless routing="auto"."""
     chain = [m if isinstance(m, Backend) else backend(m) for m in models_or_backends] + [NONE]
-    return Assistant(settings.model_copy(update={"agent_mode": mode}), store=store, now=NOW, backends=chain)
+    return Assistant(settings.model_copy(update={"agent_mode": mode, "agent_routing": routing}), store=store,
+                     now=NOW, backends=chain)
 
 
 def frame_of(a: Assistant):
@@ -154,6 +156,15 @@ def test_routed_model_route_is_schema_checked_and_answer_markers_filtered(store_
     # the answer prompt carried the tool's facts, inside the data fences
     prompt = model.seen[-1][-1].content
     assert "FACTS:" in prompt and "<<<" in prompt and "priority" in prompt
+
+
+def test_auto_routing_skips_the_model_step_for_requests_the_rules_recognise(store_settings, store):
+    model = scripted("The price rise leads [1].")
+    answer = assistant(store_settings, store, model, routing="auto").ask("top pricing complaints this week")
+    assert answer.tool_calls[0].name == "top_demands" and len(model.seen) == 1  # only the answer call
+    model = scripted(json.dumps({"tool": "trends", "category": "pricing"}), "Pricing spiked [1].")
+    answer = assistant(store_settings, store, model, routing="auto").ask("how is pricing doing lately")
+    assert answer.tool_calls[0].name == "trends" and len(model.seen) == 2  # unrecognised: the model routed
 
 
 def test_routed_model_naming_unknown_category_falls_back_to_rules(store_settings, store):

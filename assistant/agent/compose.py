@@ -52,11 +52,32 @@ def _item_line(item_id: str, ev: dict, cites: Citations, zh: bool) -> str:
     return f"{cites.mark(item_id)} {' · '.join(str(b) for b in bits)} — “{_clip(redact_for_model(ev.get('text') or ''))}”"
 
 
-def describe(result: ToolResult, evidence: dict[str, dict], cites: Citations, lang: str, scope: str = "") -> str:
-    """Plain text of one tool result with [n] markers (registered in `cites`)."""
+def describe(result: ToolResult, evidence: dict[str, dict], cites: Citations, lang: str, scope: str = "",
+             *, brief: bool = False) -> str:
+    """Plain text of one tool result with [n] markers (registered in `cites`).
+
+    `brief` keeps the first few items with short quotes (for a small model's prompt: its first token
+    comes ~1 s later per 100 prompt tokens); its markers are a prefix of the full text's.
+    """
     zh = lang == "zh"
     fn = _DESCRIBERS.get(result.name)
-    return fn(result, evidence, cites, zh, scope) if fn else str(result.data)
+    if not fn:
+        return str(result.data)
+    if brief:
+        result = _briefer(result)
+    return fn(result, evidence, cites, zh, scope)
+
+
+def _briefer(result: ToolResult) -> ToolResult:
+    from dataclasses import replace
+
+    data = dict(result.data)
+    if result.name == "top_demands":
+        data["demands"] = data.get("demands", [])[:3]
+    if result.name == "trends":
+        data["spikes"], data["emerging"] = data.get("spikes", [])[:3], data.get("emerging", [])[:2]
+    return replace(result, ids=result.ids[:5] if result.name in ("search_feedback", "customer_history") else result.ids,
+                   data=data)
 
 
 def _search(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -> str:

@@ -31,6 +31,7 @@ class AgentState(TypedDict, total=False):
     results: list[ToolResult]
     cites: Citations
     facts: str
+    brief: str
     answer: str
     notices: list[str]
 
@@ -98,11 +99,13 @@ def build_routed_graph(ctx: DataContext, chat_model=None, prompts_dir=None, anal
         if resolved.window and result.name not in ("customer_history", "analyze_text", "evaluate_effect"):
             result.arguments.setdefault("window", resolved.window["label"])
         _emit("tool", ToolCall(result.name, result.arguments))
-        cites = Citations()
         lang = state["lang"]
-        facts = describe(result, ctx.evidence(result.ids), cites, lang,
-                         scope_text(route, resolved.window, lang))
-        return {"results": [result], "cites": cites, "facts": facts}
+        evidence = ctx.evidence(result.ids)
+        scope = scope_text(route, resolved.window, lang)
+        cites = Citations()
+        facts = describe(result, evidence, cites, lang, scope)
+        brief = describe(result, evidence, Citations(), lang, scope, brief=True) if chat_model is not None else facts
+        return {"results": [result], "cites": cites, "facts": facts, "brief": brief}
 
     def respond_node(state: AgentState) -> dict:
         if not state.get("results"):
@@ -115,7 +118,7 @@ def build_routed_graph(ctx: DataContext, chat_model=None, prompts_dir=None, anal
         lang = state["lang"]
         messages = load_prompt("answer", prompts_dir).render(
             question=state["question"], language="Chinese (简体中文)" if lang == "zh" else "English",
-            facts=state["facts"], data_rule=DATA_BLOCK_RULE)
+            facts=state["brief"], data_rule=DATA_BLOCK_RULE)
         parts = []
         guard = MarkerFilter(len(state["cites"].ids))
         for chunk in chat_model.stream(to_langchain(messages)):

@@ -74,6 +74,19 @@ _FILLER = re.compile(
     r"have|had|got|get)\b|[?？!！,，。.]|有哪些|哪些|关于|的|投诉|反馈|是什么|有什么|吗|呢|请|列出|给我|看看", re.I)
 
 
+_SEARCH = re.compile(r"\b(about|regarding|mention\w*|say|said|saying|feedback (?:on|from)|show|find|list|examples?)\b"
+                     r"|关于|有哪些|提到|说了什么|怎么说|评价|反馈", re.I)
+
+
+def rules_confident(question: str, route: Route) -> bool:
+    """True when a rule recognised the request (not just the search fallback) and its ids resolved."""
+    if route.tool in ("draft_reply", "customer_history"):
+        return bool(route.customer_id or route.feedback_id)
+    if route.tool == "search_feedback":
+        return bool(_SEARCH.search(question)) and bool(route.query)
+    return True
+
+
 def route_by_rules(question: str, ctx: DataContext, window: TimeWindow | None = None) -> Route:
     text = question.strip()
     tool = next((name for name, pattern in _PATTERNS if pattern.search(text)), "search_feedback")
@@ -219,7 +232,8 @@ def resolve(question: str, ctx: DataContext, chat_model=None, prompts_dir=None) 
     notes: list[str] = []
     decided = "rules"
     route = rules
-    if chat_model is not None:
+    mode = ctx.settings.agent_routing
+    if chat_model is not None and (mode == "model" or (mode == "auto" and not rules_confident(question, rules))):
         try:
             route, notes = route_with_model(chat_model, question, ctx, rules, prompts_dir)
             decided = "model"
