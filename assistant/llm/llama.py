@@ -265,9 +265,15 @@ class LlamaChatModel(BaseChatModel):
                 if choice == "any":
                     choice = self._pick_tool(llama, messages, tools)
                 options.pop("response_format", None)
-                return llama_chat_format.chatml_function_calling(
+                response = llama_chat_format.chatml_function_calling(
                     llama=llama, messages=to_llama_messages(messages, for_tools=True), tools=tools,
                     tool_choice=choice, **options)
+                message = response["choices"][0]["message"]
+                if choice == "auto" and not message.get("tool_calls") and not (message.get("content") or "").strip():
+                    # the handler decodes a chosen "message:" under its tool-name grammar, which leaves it
+                    # empty: answer in text with the model's own template instead
+                    response = llama.create_chat_completion(messages=to_llama_messages(messages), **options)
+                return response
         except LLMError:
             raise
         except Exception as exc:  # llama.cpp raises ValueError/RuntimeError (context full, bad grammar)
