@@ -253,6 +253,22 @@ def test_structured_call_gives_up_with_the_last_output(openai_standin, tmp_path)
     assert len(openai_standin.chat_requests) == 2
 
 
+def test_structured_call_does_not_retry_transport_failures(openai_standin, tmp_path):
+    openai_standin.script(HTTPError(500, "down"), ToolCalls(("Verdict", {"label": "neutral", "topic": "x"})))
+    with pytest.raises(LLMError, match=r"server error \(HTTP 500: down\) after 1 attempt"):
+        structured_call(remote(openai_standin, tmp_path), Verdict, "Fine.")
+    assert len(openai_standin.chat_requests) == 1
+
+
+def test_structured_call_on_any_other_chat_model():
+    from langchain_core.language_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    fake = GenericFakeChatModel(messages=iter([AIMessage('{"label": "neutral", "topic": "app update"}')]))
+    assert structured_call(fake, Verdict, "The update changed the icons.") == Verdict(label="neutral",
+                                                                                       topic="app update")
+
+
 def test_structured_call_without_a_model_says_so():
     with pytest.raises(LLMError, match="no language model"):
         structured_call(None, Verdict, "anything")

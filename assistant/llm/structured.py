@@ -114,8 +114,8 @@ def structured_call(chat_model: Any, schema: type[T], messages: str | Sequence[A
     conversation = _as_messages(messages)
     raw, problem = "", ""
     for _attempt in range(retries + 1):
+        raw, value = _ask(chat_model, schema, conversation)  # transport failures raise LLMError at once
         try:
-            raw, value = _ask(chat_model, schema, conversation)
             candidate = extract_json(raw) if value is None else value
             return candidate if isinstance(candidate, schema) else schema.model_validate(candidate)
         except ValidationError as exc:
