@@ -47,6 +47,9 @@ def run_route(ctx: DataContext, route: Route, window: dict | None, *, analyzer=N
     """Run the data tool a route names, with its time window (draft_* are handled by the drafting code)."""
     since = window["since"] if window else None
     until = window["until"] if window else None
+    now = ctx.clock().isoformat()  # nothing after 'now' exists yet (matters with --as-of on historical data)
+    if until is None or until > now:
+        until = now
     if route.tool == "top_demands":
         return top_demands(ctx, since=since, until=until, category=route.category, channel=route.channel,
                            tier=route.tier, complaints=route.complaints)
@@ -60,7 +63,7 @@ def run_route(ctx: DataContext, route: Route, window: dict | None, *, analyzer=N
     if route.tool == "evaluate_effect":
         query = None if route.category and not route.query else route.query
         return measure_effect(ctx, query=query, category=route.category if not query else None,
-                              action_date=route.action_date)
+                              action_date=route.action_date, until=until)
     return search_feedback(ctx, route.query or "", since=since, until=until, channel=route.channel, tier=route.tier,
                            category=route.category if route.tool == "search_feedback" else None,
                            sentiment="negative" if route.complaints else None)
@@ -69,7 +72,7 @@ def run_route(ctx: DataContext, route: Route, window: dict | None, *, analyzer=N
 def scope_text(route: Route, window: dict | None, lang: str) -> str:
     bits = []
     if window:
-        bits.append(window["label"])
+        bits.append(window["label"].replace(" (", ", ").rstrip(")"))
     for value in (route.category, route.channel, route.tier):
         if value:
             bits.append(str(value))

@@ -213,13 +213,16 @@ def analyze_text(ctx: DataContext, text: str, analyzer=None) -> ToolResult:
 
 # --------------------------------------------------------------------------- effect
 def measure_effect(ctx: DataContext, *, theme: str | None = None, category: str | None = None,
-                   query: str | None = None, action_date: str | None = None, window_days: int = 28) -> ToolResult:
+                   query: str | None = None, action_date: str | None = None, window_days: int = 28,
+                   until=None) -> ToolResult:
     """Did an action work? The target is a theme, a category, or the themes that feedback matching `query`
     falls in. The action date is the one given, else a recorded action's, else estimated from the data."""
     from ..analysis.effect import evaluate_effect
     from ..analysis.report import load_actions
 
     frame = ctx.frame()
+    if until is not None:  # only what was known by then
+        frame = frame[pd.to_numeric(frame["ts"], errors="coerce") < _epoch(until, end=True)]
     notes: list[str] = []
     matched_themes: list[str] = []
     if query and not theme and not category:
