@@ -137,6 +137,20 @@ def test_no_model_effect_of_a_fix_on_a_named_date(store_settings, store):
     assert "2026-09-21" in answer.answer and ("before" in answer.answer.lower())
 
 
+def test_follow_up_keeps_the_earlier_question_and_changes_what_it_names(store_settings, store):
+    a = assistant(store_settings, store)
+    first = a.ask("top pricing complaints this week")
+    history = [("user", "top pricing complaints this week"), ("assistant", first.answer)]
+    answer = a.ask("and last month?", history)
+    call = answer.tool_calls[0]
+    assert call.name == "top_demands" and call.arguments["category"] == "pricing"
+    assert call.arguments["since"].startswith("2026-08-01") and call.arguments["until"].startswith("2026-09-01")
+    answer = a.ask("那企业客户呢?", history)
+    assert answer.tool_calls[0].arguments["tier"] == "enterprise"
+    assert answer.tool_calls[0].arguments["since"].startswith("2026-09-07")
+    assert any("follow-up" in n for n in answer.notices)
+
+
 def test_every_citation_comes_from_the_tools(store_settings, store):
     a = assistant(store_settings, store)
     for question in ("show feedback about the delivery", "trends by category", "customer mallory history"):

@@ -26,6 +26,7 @@ from .types import ToolCall
 
 class AgentState(TypedDict, total=False):
     question: str
+    history: list
     lang: str
     resolved: Resolved
     results: list[ToolResult]
@@ -87,7 +88,7 @@ def build_routed_graph(ctx: DataContext, chat_model=None, prompts_dir=None, anal
     """route -> act -> respond, compiled. `chat_model` None = the no-LLM backend (rules and templates)."""
 
     def route_node(state: AgentState) -> dict:
-        resolved = resolve(state["question"], ctx, chat_model, prompts_dir)
+        resolved = resolve(state["question"], ctx, chat_model, prompts_dir, state.get("history"))
         for note in resolved.notes:
             _emit("notice", note)
         return {"resolved": resolved, "lang": language_of(state["question"]),

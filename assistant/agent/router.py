@@ -225,9 +225,50 @@ def route_with_model(chat_model, question: str, ctx: DataContext, rules: Route, 
     return _checked(route, rules, ctx)
 
 
-def resolve(question: str, ctx: DataContext, chat_model=None, prompts_dir=None) -> Resolved:
-    """The route for a question: the model's (checked) when one is given and answers, else the rules'."""
+_FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|same (?:for|but)|only|just|now)\b|^\s*(那|那么|再|还有|只看|换成)"
+                        r"|呢\s*[?？]?\s*$", re.I)
+
+
+def follow_up_of(question: str, history: list[tuple[str, str]] | None) -> str | None:
+    """The earlier question a short follow-up ("and last month?", "那企业客户呢?") refines, if any."""
+    earlier = [text for role, text in (history or []) if role == "user"]
+    if not earlier:
+        return None
+    recognised = any(pattern.search(question) for _, pattern in _PATTERNS)
+    if _FOLLOW_UP.search(question) and not recognised:
+        return earlier[-1]
+    return None
+
+
+def _overlay(base: Route, new: Route, question: str) -> Route:
+    """The earlier route with what the follow-up names (category, channel, tier) put on top."""
+    data = base.model_dump()
+    for key in ("category", "channel", "tier", "customer_id"):
+        if getattr(new, key):
+            data[key] = getattr(new, key)
+    if _COMPLAINT.search(question):
+        data["complaints"] = True
+    return Route(**data)
+
+
+def resolve(question: str, ctx: DataContext, chat_model=None, prompts_dir=None,
+            history: list[tuple[str, str]] | None = None) -> Resolved:
+    """The route for a question: the model's (checked) when one is given and answers, else the rules'.
+
+    A short follow-up ("and last month?", "那企业客户呢?") keeps the earlier question's tool and filters
+    and changes only what it names; without a time of its own it keeps the earlier window.
+    """
     window = resolve_time(question, ctx.clock(), ctx.settings.timezone)
+    earlier = follow_up_of(question, history)
+    if earlier:
+        earlier_window = resolve_time(earlier, ctx.clock(), ctx.settings.timezone)
+        base = route_by_rules(earlier, ctx, earlier_window)
+        route = _overlay(base, route_by_rules(question, ctx, window), question)
+        window = window or earlier_window
+        span = {"since": window.since.isoformat(), "until": window.until.isoformat(), "label": window.label} \
+            if window else None
+        return Resolved(route=route, window=span, decided_by="follow-up",
+                        notes=[f"read as a follow-up to: {earlier}"])
     rules = route_by_rules(question, ctx, window)
     notes: list[str] = []
     decided = "rules"

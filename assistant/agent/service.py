@@ -76,7 +76,7 @@ class Assistant:
 
         graph = build_routed_graph(self.ctx, chat, self.settings.prompts_dir, self._get_analyzer())
         state: dict = {}
-        for mode, payload in graph.stream({"question": _with_history(question, history), "notices": []},
+        for mode, payload in graph.stream({"question": question, "history": list(history or []), "notices": []},
                                           stream_mode=["custom", "values"]):
             if mode == "custom":
                 kind, data = payload
@@ -297,10 +297,6 @@ def _is_model_failure(exc: Exception) -> bool:
 
 def _first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [exc.__class__.__name__])[0][:200]
-
-
-def _with_history(question: str, history) -> str:
-    return question  # the routed graph answers each question on its own; chat keeps context for display
 
 
 def _injection_notes(evidence: dict) -> list[str]:
