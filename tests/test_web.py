@@ -72,19 +72,14 @@ def test_dashboard_filters_apply_to_every_chart(state):
         dashboard.dashboard_view(state, since="last tuesday-ish")
 
 
-def test_frame_is_cached_until_the_store_changes(state, web_settings, monkeypatch, tmp_path):
-    import assistant.analysis.frame as frame_module
-
-    loads = []
-    real = frame_module.load_frame
-    monkeypatch.setattr(frame_module, "load_frame", lambda *a, **k: loads.append(1) or real(*a, **k))
+def test_frame_is_cached_until_the_store_changes(state, web_settings):
     views = []
     threads = [threading.Thread(target=lambda: views.append(dashboard.dashboard_view(state))) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert len(loads) == 1 and len(views) == 4 and all(v is views[0] for v in views)  # four sessions, one read
+    assert state.loads == 1 and len(views) == 4 and all(v is views[0] for v in views)  # four sessions, one read
     assert dashboard.dashboard_view(state) is views[0]
 
     # another process (the CLI) writes to the store: the next view reads it again
@@ -92,7 +87,7 @@ def test_frame_is_cached_until_the_store_changes(state, web_settings, monkeypatc
     vector = other.embedder.embed_documents(["brand new complaint about the price"])
     other.upsert(["x-new"], ["brand new complaint about the price"], [{"ts": 1762560000, "lang": "en"}], vector)
     view = dashboard.dashboard_view(state)
-    assert len(loads) == 2 and view is not views[0]
+    assert state.loads == 2 and view is not views[0]
     assert view.channels["count"].sum() == views[0].channels["count"].sum() + 1
 
 
@@ -126,6 +121,7 @@ def test_upload_counts_items_and_lists_rejected_rows(state, tmp_path):
     broken = tmp_path / "broken.json"
     broken.write_text("{not json", encoding="utf-8")
     before = len(state.frame())
+    loads = state.loads
     result = data.ingest_files(state, [str(good), str(broken)])
     assert result.report.added == 2 and "broken.json" in result.failed
     rejected = result.rejected()
@@ -133,12 +129,15 @@ def test_upload_counts_items_and_lists_rejected_rows(state, tmp_path):
     assert list(invalid["file"]) == ["new_tickets.csv"] and list(invalid["row"]) == [3]
     assert "date" in invalid["field"].iloc[0] or "date" in invalid["reason"].iloc[0]
     assert "added **2**" in result.summary() and "broken.json" in result.summary()
-    assert len(state.frame()) == before + 2  # the cache noticed
+    assert len(state.frame()) == before + 2 and state.loads == loads  # merged in, not read again
+    merged = state.frame().set_index("id").sort_index()[["text", "ts", "customer_id", "sentiment", "tier"]]
+    fresh = load_frame(FeedbackStore.open(state.settings)).set_index("id").sort_index()[merged.columns]
+    assert merged.astype(str).equals(fresh.astype(str))  # the same frame as a full read
 
     again = data.ingest_files(state, [str(good)])
     assert again.report.added == 0 and again.report.duplicates + again.report.added == 2
 
-    summary, table = data.store_stats(state)
+    summary, _ = data.store_stats(state)
     assert f"**{before + 2:,}** items" in summary and "2 items are not analysed" in summary
     report = data.run_analysis(state)
     assert report.analysed == 2
@@ -190,7 +189,7 @@ def test_callbacks_turn_errors_into_messages(state, web_settings):
 def test_chat_streams_a_cited_answer(state, web_settings):
     demo = build_app(web_settings, state=state)
     steps = list(callback(demo, "ask")("What do customers say about the price increase?", [], {}))
-    messages, _, sources, evidence, card, backend, status = steps[-1]
+    messages, _, sources, evidence, card, backend, _ = steps[-1]
     assert messages[0] == {"role": "user", "content": "What do customers say about the price increase?"}
     assert any(m.get("metadata", {}).get("title", "").startswith("🔎 search_feedback") for m in messages)
     answer = messages[-1]["content"]
@@ -214,7 +213,7 @@ def test_reply_and_plan_drafts_stream(state, web_settings):
     assert text and "needs a language model" in status and item_id in card
     theme = plans.demand_choices(state)[0][1]
     text, evidence, breakdown, status = last(callback(demo, "plan")(theme, "", ""))
-    assert "Evidence" in text and len(evidence) >= 1 and "priority" in breakdown.lower()
+    assert len(text) > 100 and "[1]" in text and len(evidence) >= 1 and "priority" in breakdown.lower()
 
 
 # ---------------------------------------------------------------------------- serving
@@ -232,7 +231,7 @@ def test_login_is_required_off_loopback(web_settings):
 
 
 def test_cli_refuses_an_open_host_without_login(run_cli, web_settings):
-    code, out, err = run_cli("--store", str(web_settings.store), "ui", "--host", "0.0.0.0", "--port", "7999")
+    code, _, err = run_cli("--store", str(web_settings.store), "ui", "--host", "0.0.0.0", "--port", "7999")
     assert code == 2 and err.count("\n") == 1 and "ASSISTANT_UI_PASSWORD" in err
 
 
@@ -244,9 +243,8 @@ def test_cli_help_does_not_import_gradio():
 
 
 def test_served_app_answers_gradio_client(state, web_settings, tmp_path):
-    from gradio_client import Client, handle_file
-
     from conftest import _free_port
+    from gradio_client import Client, handle_file
 
     demo = build_app(web_settings, state=state)
     demo.queue()
@@ -263,7 +261,7 @@ def test_served_app_answers_gradio_client(state, web_settings, tmp_path):
         upload = tmp_path / "upload.csv"
         upload.write_text("text,date\nThe app crashes when I pay,2026-11-07\nLove the new recipes,2026-11-07\n",
                           encoding="utf-8")
-        summary, rejected, stats, _, status = client.predict([handle_file(str(upload))], "", True,
+        summary, _, _, _, status = client.predict([handle_file(str(upload))], "", True,
                                                             api_name="/ingest")
         assert "added **2**" in summary and "Run analysis" in status
         answer = client.predict("What are the top customer demands right now?", [], api_name="/ask")

@@ -14,7 +14,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import WEB_NOW, _free_port
 
 pytestmark = pytest.mark.browser

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-import logging
 import os
-import threading
 
 from ..errors import ConfigError
 from ..settings import Settings
@@ -14,7 +12,6 @@ from .state import WebState
 
 TITLE = "Customer Demand Assistant"
 PAGES = ("chat", "dashboard", "explore", "replies", "plans", "data")
-log = logging.getLogger("assistant.web")
 
 
 def build_app(settings: Settings, *, state: WebState | None = None):
@@ -60,19 +57,13 @@ def login_for(settings: Settings, host: str) -> tuple[str, str] | None:
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *, state: WebState | None = None,
           block: bool = True):
-    """Build and launch the app; the frame is read in the background so the first visitor waits less."""
+    """Build and launch the app; the store is read and the default views computed in the background, so the
+    first visitor waits less."""
     auth = login_for(settings, host)
     demo = build_app(settings, state=state)
-    threading.Thread(target=_warm, args=(demo.state,), daemon=True, name="warm-cache").start()
+    demo.state.prefetch()
     demo.queue(default_concurrency_limit=4)
     demo.launch(server_name=host, server_port=port, auth=auth, auth_message=TITLE if auth else None,
                 show_error=False, quiet=True, prevent_thread_lock=not block, css=CSS,
                 footer_links=["api"], favicon_path=None)
     return demo
-
-
-def _warm(state: WebState) -> None:
-    try:
-        state.warm()
-    except Exception:  # noqa: BLE001  (a page will show the same problem as a message)
-        log.warning("could not read the store ahead of the first visitor", exc_info=True)

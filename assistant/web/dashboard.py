@@ -126,8 +126,8 @@ def breakdown_markdown(d, *, compact: bool = False) -> str:
     """A demand's priority as a table of signals: score x weight -> contribution, and what each means
     (`compact`: a list, for a narrow column)."""
     lines = [f"### {d.label}",
-             f"Priority **{d.priority:.0f}**/100 = importance {d.importance:.2f} x urgency {d.urgency_score:.2f} · "
-             f"{d.count} items from {d.customers} customers · category {d.category or 'none'}", ""]
+             (f"Priority **{d.priority:.0f}**/100 = importance {d.importance:.2f} x urgency {d.urgency_score:.2f} · "
+              f"{d.count} items from {d.customers} customers · category {d.category or 'none'}"), ""]
     if not compact:
         lines += ["| signal | part | score | weight | contribution | why |", "|---|---|---:|---:|---:|---|"]
     for name, part in d.breakdown.items():
@@ -167,6 +167,7 @@ def build(state: WebState, demo) -> None:
     """The Dashboard tab's components and events (inside an open gr.Tab)."""
     import gradio as gr
 
+    state.warmers.append(dashboard_view)  # the default view, ready before anyone asks
     with gr.Row():
         since = gr.Textbox(label="From", placeholder="YYYY-MM-DD", scale=1)
         until = gr.Textbox(label="To", placeholder="YYYY-MM-DD", scale=1)

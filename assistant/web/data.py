@@ -49,11 +49,13 @@ def ingest_files(state: WebState, paths: list[str], *, source: str | None = None
         raise ConfigError("choose one or more files first (" + ", ".join(EXTENSIONS) + ")")
     settings = state.settings if redact == state.settings.redact else state.settings.model_copy(update={"redact": redact})
     total, result = IngestReport(), UploadResult(IngestReport())
+    sources, finished = [], False
     with state.writing():
         store = state.store(create=True)
         try:
             for n, path in enumerate(paths):
                 name = Path(path).name
+                sources.append(source or name)
                 if progress is not None:
                     progress((n, len(paths)), desc=f"ingesting {name}", unit="files")
                 try:
@@ -70,8 +72,13 @@ def ingest_files(state: WebState, paths: list[str], *, source: str | None = None
                 total.rejected += report.rejected
                 total.files += report.files
                 total.seconds += report.seconds
+            finished = True
         finally:
-            state.invalidate()
+            if finished:
+                state.refresh_sources(sources)  # only the uploaded sources are read back
+            else:
+                state.invalidate()
+    state.prefetch()
     result.report = total
     return result
 
@@ -83,10 +90,12 @@ def run_analysis(state: WebState, *, full: bool = False, progress=None):
     with state.writing():
         store = state.store()
         try:
-            return analyze_store(store, state.settings, full=full, progress=progress is not None,
-                                 analyzer=state.analyzer(store))
+            report = analyze_store(store, state.settings, full=full, progress=progress is not None,
+                                   analyzer=state.analyzer(store))
         finally:
             state.invalidate()
+    state.prefetch()
+    return report
 
 
 def store_stats(state: WebState) -> tuple[str, pd.DataFrame]:
@@ -140,18 +149,18 @@ def build(state: WebState, demo) -> None:
         return store_stats(state)
 
     @shows_errors(5)
-    def do_ingest(paths, source_v, redact_v, progress=gr.Progress(track_tqdm=True)):
+    def do_ingest(paths, source_v, redact_v, progress=gr.Progress(track_tqdm=True)):  # noqa: B008  (gradio's idiom)
         result = ingest_files(state, paths or [], source=source_v, redact=redact_v, progress=progress)
         return (result.summary(), result.rejected(), *stats_or_hint(),
                 "Ingested. Press **Run analysis** to analyse the new items.")
 
     @shows_errors(3)
-    def do_analyze(progress=gr.Progress(track_tqdm=True)):
+    def do_analyze(progress=gr.Progress(track_tqdm=True)):  # noqa: B008  (gradio's idiom)
         progress(0, desc="loading the analysis models")
         report = run_analysis(state, progress=progress)
         return (*stats_or_hint(),
-                f"Analysed {report.analysed} items ({report.unchanged} unchanged); {report.themes} themes "
-                f"({report.new_themes} new), {report.unassigned} items without a theme, {report.seconds:.1f} s.")
+                (f"Analysed {report.analysed} items ({report.unchanged} unchanged); {report.themes} themes "
+                 f"({report.new_themes} new), {report.unassigned} items without a theme, {report.seconds:.1f} s."))
 
     @shows_errors(3)
     def do_refresh():

@@ -5,8 +5,9 @@ thinking of words to search for."""
 
 from __future__ import annotations
 
+import math
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -49,7 +50,7 @@ def search_items(state: WebState, query: str = "", *, k: int = 50, since: str | 
 def _table(rows: list[dict]) -> pd.DataFrame:
     def value(row, key, default=""):
         v = row.get(key)
-        return default if v is None or (isinstance(v, float) and v != v) or v is pd.NA else v
+        return default if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v
 
     out = [{
         "select": False, "score": value(row, "score", None), "date": value(row, "date"),
@@ -76,7 +77,7 @@ def export_csv(state: WebState, table: pd.DataFrame, folder: Path | None = None)
     blank = dict.fromkeys(ANALYSIS_FIELDS)
     rows = [{"id": i, "text": items[i].text, **blank, **items[i].metadata} for i in ids if i in items]
     folder = Path(folder or tempfile.mkdtemp(prefix="assistant-export-"))
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     path = folder / f"feedback-{stamp}.csv"
     pd.DataFrame(rows).to_csv(path, index=False, encoding="utf-8-sig")  # the BOM lets Excel read Chinese
     return path, len(rows)

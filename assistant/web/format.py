@@ -7,7 +7,10 @@ import html
 import inspect
 import logging
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
 
 from ..errors import AssistantError, ConfigError
 
@@ -95,7 +98,7 @@ def clean_record(record: dict) -> dict:
     out = {}
     for key, value in record.items():
         try:
-            missing = value is None or (not isinstance(value, (list, dict, tuple, str)) and bool(value != value))
+            missing = value is None or (not isinstance(value, (list, dict, tuple, str)) and bool(pd.isna(value)))
         except (TypeError, ValueError):
             missing = False
         out[key] = None if missing else value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import ConfigError
-from .format import clip, clean_record, feedback_card, shows_errors
+from .format import clean_record, clip, feedback_card, shows_errors
 from .state import WebState
 from .stream import run_stream
 
@@ -24,8 +24,9 @@ def item_choices(state: WebState) -> list[tuple[str, str]]:
         ranked = ranked.sort_values(["neg", "priority", "ts"], ascending=False, na_position="last").head(PICKER_SIZE)
         rows = (clean_record(r) for r in ranked[["id", "date", "channel", "customer_name", "customer_id", "text"]]
                 .to_dict("records"))
-        return [(f"{r['date'] or '?'} · {r['channel'] or '?'} · {r['customer_name'] or r['customer_id'] or 'anonymous'}"
-                 f" · {clip(r['text'], 80)}", r["id"]) for r in rows]
+        return [((f"{r['date'] or '?'} · {r['channel'] or '?'} · "
+                  f"{r['customer_name'] or r['customer_id'] or 'anonymous'} · {clip(r['text'], 80)}"), r["id"])
+                for r in rows]
 
     return state.memo("reply_items", (), compute)
 

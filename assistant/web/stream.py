@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 MIN_INTERVAL = 0.08  # seconds between UI updates while tokens arrive: smooth, without flooding the socket
 
