@@ -197,7 +197,10 @@ def test_another_embedders_state_is_refused(corpus):
         update_themes(state, ["x"], np.ones((1, 64), np.float32), ["t"], ["pricing"], ["en"], embedder="other")
 
 
-def test_hashing_embedder_finds_english_themes_from_real_wording():
+def test_hashing_embedder_finds_english_themes_from_real_wording(monkeypatch):
+    # bag-of-words vectors of short texts are less alike than sentence embeddings of them: the default cut is
+    # set for e5 (docs/benchmarks.md), so this test loosens it a little
+    monkeypatch.setattr(themes_module, "LINK_DISTANCE", 0.9)
     texts = {
         "dark": ["Please add dark mode", "Dark mode would be great at night", "Any plans for dark mode?",
                  "Dark mode please, the screen is too bright", "Still waiting for a dark mode option"],

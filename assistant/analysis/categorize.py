@@ -13,10 +13,15 @@ Zero-shot works with any embedder, over the vectors already in the store (nothin
    and scored the same way, as a robust z-score against all the words; an item's word evidence for a
    category is its strongest word. Whole-sentence vectors follow the sentiment of a sentence ("the
    entree was bland" lands near general complaints); one word ("entree") says what it is about.
-4. **Decision.** evidence = word + SENTENCE_WEIGHT x sentence. The fallback category ("other") gets at
+4. **Keyword evidence** (when texts are given). A category's keywords or cues found in the text itself
+   (English on word boundaries, with plural and verb endings; Chinese as substrings) add KEYWORD_EVIDENCE
+   (not to the fallback category). The taxonomy's author wrote them as "this is what we mean": a literal
+   match is the most explainable sign there is, and vectors blur it ("crashes at checkout" sits near
+   payments; "is there a way to skip a week" near deliveries, though it asks for a feature).
+5. **Decision.** evidence = word + SENTENCE_WEIGHT x sentence + keywords. The fallback category ("other") gets at
    least FALLBACK_EVIDENCE: it wins when no category stands out like an outlier (z >= 3), or when its own
    description does best.
-5. **Self-training** (batches of at least MIN_SELF_TRAIN items, or after `fit` on the whole store): a
+6. **Self-training** (batches of at least MIN_SELF_TRAIN items, or after `fit` on the whole store): a
    logistic regression on the item vectors learns the zero-shot labels of the batch and the two
    distributions are multiplied, which pulls each item towards its neighbours' categories.
 
@@ -24,7 +29,7 @@ Probabilities = softmax(evidence / TEMPERATURE), times the self-trained ones and
 Confidence = probability of the primary; secondary categories = the non-fallback categories with at least
 SECONDARY_RATIO x the primary's probability (none when the primary has over 2/3).
 With labels, `train_classifier` fits a logistic regression on stored vectors (`SupervisedHead`), which
-then replaces steps 1-5, or, trained on fewer than FEW_LABELS items per category, is multiplied with them.
+then replaces steps 1-6, or, trained on fewer than FEW_LABELS items per category, is multiplied with them.
 Measured quality: docs/quality.md (bench/quality_category.py).
 """
 
@@ -43,8 +48,9 @@ from ..errors import ConfigError, InputFileError
 from .taxonomy import Taxonomy
 from .types import CategoryResult
 
-VERSION = "zs3"  # bump when the method changes: the name is recorded with results, so they are recomputed
+VERSION = "zs4"  # bump when the method changes: the name is recorded with results, so they are recomputed
 SENTENCE_WEIGHT = 1.0  # sentence and word evidence count alike (0.5 did better on SemEval, worse on the sample data)
+KEYWORD_EVIDENCE = 3.0  # z units for a category whose keyword occurs in the text: as much as standing out
 FALLBACK_EVIDENCE = 3.0  # robust z of 3: the usual outlier cut, fixed a priori, not tuned on evaluation data
 SECONDARY_RATIO = 0.5
 MIN_SELF_TRAIN = 200  # fewer items than this give the self-trained regression too little to learn from
@@ -83,6 +89,7 @@ class CategoryClassifier:
         self._prototypes: np.ndarray | None = None
         self._reference: tuple | None = None
         self._words: dict[str, np.ndarray] = {}
+        self._keyword_patterns: list | None = None
         self._fitted: dict | None = None  # statistics and self-trained weights from `fit`
 
     # ------------------------------------------------------------------ public
@@ -140,7 +147,7 @@ class CategoryClassifier:
             # vectors alone rarely stand out as far as the fallback threshold: the best category wins
             return evidence, stats
         words, stats["words"] = self._word_evidence(texts, fitted.get("words"))
-        evidence = SENTENCE_WEIGHT * evidence + words
+        evidence = SENTENCE_WEIGHT * evidence + words + KEYWORD_EVIDENCE * self._keyword_hits(texts)
         if self._fallback is not None:
             # "other" wins when nothing stands out, or when its own description stands out most
             evidence[:, self._fallback] = np.maximum(evidence[:, self._fallback], FALLBACK_EVIDENCE)
@@ -169,6 +176,16 @@ class CategoryClassifier:
             found = [index[w] for w in words if w in index]
             evidence[row] = z[found].max(axis=0) if found else floor
         return evidence, stats
+
+    def _keyword_hits(self, texts: list[str]) -> np.ndarray:
+        """1 where a category's keyword occurs in the text, else 0 (items x categories)."""
+        if self._keyword_patterns is None:
+            self._keyword_patterns = [_keyword_pattern(c.keywords + c.cues) for c in self.taxonomy.categories]
+        hits = np.zeros((len(texts), len(self.names)), dtype=np.float32)
+        for j, pattern in enumerate(self._keyword_patterns):
+            if pattern is not None and j != self._fallback:  # the catch-all wins when nothing else stands out
+                hits[:, j] = [bool(text and pattern.search(text)) for text in texts]
+        return hits
 
     def _reference_stats(self) -> tuple[np.ndarray, np.ndarray]:
         """Robust statistics of everyday words' scores: the population that a handful of items lacks."""
@@ -212,6 +229,22 @@ def category_phrases(name: str, description: str, keywords: tuple[str, ...] = ()
         phrases += [p for p in parts if len(p) >= 2 and p != line]
     phrases += [k for k in keywords if k.strip()]
     return list(dict.fromkeys(phrases))  # unique, in order
+
+
+def _keyword_pattern(keywords: tuple[str, ...]) -> "re.Pattern | None":
+    """One case-insensitive regex for a category's keywords: Latin words on word boundaries with an optional
+    ending on the last word ("crash" finds "crashes", "crashed"), anything else (Chinese) as a substring."""
+    parts = []
+    for keyword in keywords:
+        words = keyword.strip().split()
+        if not words:
+            continue
+        if all(re.fullmatch(r"[\w'-]+", w, re.ASCII) for w in words):
+            body = r"\s+".join(re.escape(w).replace("'", "['’]") for w in words)
+            parts.append(rf"\b{body}(?:s|es|ed|d|ing)?\b")
+        else:
+            parts.append(r"\s*".join(re.escape(w) for w in words))
+    return re.compile("|".join(parts), re.IGNORECASE) if parts else None
 
 
 def _embed_queries(embedder: Embedder, texts: list[str]) -> np.ndarray:

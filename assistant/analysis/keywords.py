@@ -6,8 +6,8 @@ stopwords, redaction placeholders ([PHONE] ...), numbers, prices, order ids, ver
 URLs removed. Terms are counted once per item, so a long rant that repeats a word does not outweigh
 the theme.
 
-`rank_keywords` is class-based TF-IDF as in BERTopic, over the themes of one category: a term scores
-high when a large share of the theme's items use it and few items of the category's other themes do.
+`rank_keywords` is class-based TF-IDF as in BERTopic, over all the themes: a term scores
+high when a large share of the theme's items use it and few items of the other themes do.
 """
 
 from __future__ import annotations

@@ -135,9 +135,6 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
         )
         for (item, _), values in zip(chunk, fields):
             values["analysis_hash"] = analyzer.item_hash(item.metadata.get("content_hash", ""))
-            if item.metadata.get("theme_id") and item.metadata.get("category") != values["category"]:
-                # its theme belongs to another category now; "" = no theme (Chroma cannot delete a key)
-                values.update(theme_id="", theme_label="")
         store.update_metadata([item.id for item, _ in chunk], fields)
         report.analysed += len(chunk)
         bar.update(len(chunk))
@@ -147,14 +144,14 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
     frame = load_frame(store)
     frame["theme_id_stored"] = frame["theme_id"]
     saved = None if full else store.load_state(THEMES_KEY)
-    state = ThemeState.from_json(saved) if saved else None
+    state = ThemeState.from_json(saved) if saved and ThemeState.is_current(saved) else None
     if state is not None and state.embedder != store.embedder_name:
         state = None
     before = set(state.themes) if state else set()
     # only items without a theme: the model counts members, and an item passed twice would count twice
     # (and only when something new arrived: a re-run over an unchanged store must change nothing; items left
     # without a theme get another chance when new feedback may make them recur)
-    if state is None:
+    if state is None:  # no model yet, or one saved in an older layout: theme everything afresh
         pending = set(frame["id"])
     else:
         pending = set(frame.loc[frame["theme_id"].isna(), "id"]) if todo_ids else set()

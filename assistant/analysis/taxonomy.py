@@ -8,7 +8,8 @@ optional keywords and optional example texts, in any language. The built-in one 
     categories:
       - name: late_flight
         description: Flights that left or arrived late, were delayed or cancelled.
-        keywords: [delay, 延误]       # optional: words or short phrases
+        keywords: [delay, 延误]       # optional: words or short phrases that mean the category
+        cues: [still waiting for]   # optional: phrasings that signal it but name no topic (matched in the text only)
         examples: [Sat on the tarmac for three hours.]   # optional: whole example feedback items
       - name: other
         description: Anything else.
@@ -21,6 +22,7 @@ category it is in, because a taxonomy is hand-written and a typo should be a one
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -33,20 +35,26 @@ from ..errors import InputFileError
 TAXONOMY_DIR = Path(__file__).resolve().parent.parent / "taxonomies"
 DEFAULT_TAXONOMY = TAXONOMY_DIR / "default.yaml"
 
-_CATEGORY_KEYS = {"name", "description", "keywords", "examples", "fallback"}
+_CATEGORY_KEYS = {"name", "description", "keywords", "cues", "examples", "fallback"}
 # names that mean "the catch-all" when no category is marked `fallback: true`
 _FALLBACK_NAMES = {"other", "others", "misc", "miscellaneous", "general", "anything else", "其他", "其它", "杂项"}
 
 
 @dataclass(frozen=True)
 class Category:
-    """One demand category. `description` may hold one line per language; `fallback` marks the catch-all."""
+    """One demand category. `description` may hold one line per language; `fallback` marks the catch-all.
+
+    `keywords` shape what the category means (they are embedded with the description) and count when found in
+    an item's text; `cues` only count when found in the text: phrasings such as "please add" or "能不能加"
+    that signal a category whatever the topic, and would blur its meaning if embedded with it.
+    """
 
     name: str
     description: str
     keywords: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
     fallback: bool = False
+    cues: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,8 @@ class Taxonomy:
 
     def fingerprint(self) -> str:
         """Hash of everything that affects classification, so a changed taxonomy re-analyses the store."""
-        content = [[c.name, c.description, list(c.keywords), list(c.examples), c.fallback] for c in self.categories]
+        content = [[c.name, c.description, list(c.keywords), list(c.examples), c.fallback] + ([list(c.cues)] if c.cues else [])
+                   for c in self.categories]
         return hashlib.sha1(json.dumps(content, ensure_ascii=False).encode()).hexdigest()[:16]
 
     def canonical(self, label: str) -> str | None:
@@ -126,7 +135,7 @@ def taxonomy_from_data(data, where: str = "<taxonomy>", *, default_name: str = "
         guess = [c for c in categories if c.name.strip().casefold().replace("_", " ") in _FALLBACK_NAMES
                  or re.search(r"(^|[/ ])miscellaneous$", c.name.casefold())]
         if len(guess) == 1:
-            categories = [Category(c.name, c.description, c.keywords, c.examples, c is guess[0]) for c in categories]
+            categories = [dataclasses.replace(c, fallback=c is guess[0]) for c in categories]
     name = data.get("name") or default_name
     return Taxonomy(tuple(categories), str(name))
 
@@ -154,6 +163,7 @@ def _category(entry, n: int, where: str) -> Category:
         keywords=tuple(_texts(entry.get("keywords"), f"category {n} ({name}): keywords", where)),
         examples=tuple(_texts(entry.get("examples"), f"category {n} ({name}): examples", where)),
         fallback=fallback,
+        cues=tuple(_texts(entry.get("cues"), f"category {n} ({name}): cues", where)),
     )
 
 

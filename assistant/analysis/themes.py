@@ -1,27 +1,29 @@
-"""Themes: recurring specific demands within a category, found by clustering the stored vectors.
+"""Themes: recurring specific demands, found by clustering the stored vectors; each belongs to a category.
 
 `update_themes` reads like the pipeline it is:
 
-1. centre   Subtract the mean vector of the item's (category, language) and re-normalise. e5 puts texts
-            of one language near each other ("the price is too high" is nearer "the delivery was late"
-            than "价格太贵了"); without this, mixed English / Chinese feedback clusters by language. The
-            means are estimated from the first batch that has enough items and then kept in the state, so
-            later batches land in the same space as the saved centroids.
-2. assign   Each item joins the nearest existing theme of its category when cosine >= ASSIGN_SIM.
-3. cluster  The rest of each category: average-linkage agglomerative clustering with a cosine distance
-            threshold, on a seeded sample of SAMPLE items when there are more (the others join the nearest
-            sample cluster, and what is left is clustered again). Clusters of min_size items or more
-            become new themes.
-4. residue  Items in no theme join the nearest theme of their category when cosine >= LOOSE_SIM; the
-            rest stay unassigned (absent from the returned mapping), so a caller passes them again with
-            the next batch, where they may found a theme of their own.
-5. describe c-TF-IDF keywords and a label for every theme of each category touched (keywords.py).
+1. centre   Subtract the mean vector of the item's language and re-normalise. e5 puts texts of one language
+            near each other ("the price is too high" is nearer "the delivery was late" than "价格太贵了");
+            without this, mixed English / Chinese feedback clusters by language. The means are estimated
+            from the first batch that has enough items and then kept in the state, so later batches land in
+            the same space as the saved centroids.
+2. assign   Each item joins the nearest existing theme when cosine >= ASSIGN_SIM.
+3. cluster  The rest: average-linkage agglomerative clustering with a cosine distance threshold, on a seeded
+            sample of SAMPLE items when there are more (the others join the nearest sample cluster, and what
+            is left is clustered again). Clusters of min_size items or more become new themes; a new
+            theme's category is the most common category of its founding items.
+4. residue  Items in no theme join the nearest theme when cosine >= LOOSE_SIM; the rest stay unassigned
+            (absent from the returned mapping), so a caller passes them again with the next batch, where
+            they may found a theme of their own.
+5. describe c-TF-IDF keywords and a label for every theme, against all the others (keywords.py).
 
-Measured on the bilingual sample data (bench/themes.py, docs/benchmarks.md): centring per (category,
-language) takes cross-language merging of ground-truth themes from 0% to 90% and NMI from 0.74 to 0.84
-(raw vectors at their best threshold). Clustering each language apart and merging clusters across
-languages by centroid did worse in development (NMI 0.81, 73% merged). A theme that is born in a later
-batch can still come out as two, one per language (the sample's outage does).
+Why across categories: items are clustered together whatever category they were given, so one demand is
+one theme even when the zero-shot classifier files its items under different categories (it agrees with
+the sample's own categories for about two items in three). Measured on the bilingual sample data
+(bench/themes.py, docs/benchmarks.md): with the classifier's categories, clustering within each category
+(the earlier method) scored NMI 0.66 against the planted themes and split the "pause subscription"
+request over four themes; clustering across categories scores 0.75. With perfect categories, clustering
+within them does better (0.84): that is what a trained classifier could buy.
 """
 
 from __future__ import annotations
@@ -42,20 +44,22 @@ import numpy as np
 from ..errors import ConfigError
 from .keywords import count_terms, is_chinese, make_label, rank_keywords
 
-SCHEMA = 1
-LINK_DISTANCE = 0.94  # average linkage: members of a new theme average cosine >= 0.06 to each other (centred)
-ASSIGN_SIM = 0.30     # item -> theme centroid, to join an existing theme (about the 10th percentile of members)
-LOOSE_SIM = 0.20      # the looser bar for the residue (about the 5th percentile of members)
+SCHEMA = 2            # 2: clustered across categories, centred per language (1: within each category)
+LINK_DISTANCE = 0.85  # average linkage: members of a new theme average cosine >= 0.15 to each other (centred)
+ASSIGN_SIM = 0.30     # item -> theme centroid, to join an existing theme
+LOOSE_SIM = 0.20      # the looser bar for the residue
 SAMPLE = 4000         # largest set clustered at once: the condensed distance matrix is 8 * n^2 / 2 bytes
 ROUNDS = 3            # sample-cluster-assign rounds over what is left, when a category exceeds SAMPLE
-MIN_MEAN_ITEMS = 20   # items needed to estimate a (category, language) mean
+MIN_MEAN_ITEMS = 20   # items needed to estimate a language's mean
 TERMS_KEPT = 200      # term counts kept per theme, enough for c-TF-IDF to update incrementally
 
 
 @dataclass
 class Theme:
     """One theme: `centroid` is the mean of its members' centred unit vectors (kept unnormalised so that
-    adding items updates it exactly); `terms` counts members containing each keyword candidate."""
+    adding items updates it exactly); `terms` counts members containing each keyword candidate; `category` is
+    the most common category of its founding members (it names the theme and stays), `categories` counts all
+    its members' categories."""
 
     id: str
     category: str
@@ -66,11 +70,12 @@ class Theme:
     langs: dict[str, int]
     created: str
     terms: dict[str, int] = field(default_factory=dict)
+    categories: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
 class ThemeState:
-    """Every theme, the per-(category, language) means used for centring, and which embedder made them.
+    """Every theme, the per-language means used for centring, and which embedder made them.
 
     `version` counts the updates applied; the JSON also carries a `schema` number for its layout.
     """
@@ -78,7 +83,7 @@ class ThemeState:
     themes: dict[str, Theme] = field(default_factory=dict)
     embedder: str = ""
     version: int = 0
-    means: dict[str, list[float]] = field(default_factory=dict)  # "category|lang", "*|lang", "category|*", "*|*"
+    means: dict[str, list[float]] = field(default_factory=dict)  # "*|lang", "*|*"
 
     def to_json(self) -> str:
         """The state as a JSON document (themes in id order, so equal states give equal text)."""
@@ -91,10 +96,16 @@ class ThemeState:
     def from_json(cls, text: str | dict) -> ThemeState:
         """A state from `to_json` output (a string, or the already parsed dict)."""
         doc = json.loads(text) if isinstance(text, str) else text
-        if doc.get("schema", SCHEMA) > SCHEMA:
+        if doc.get("schema", 1) > SCHEMA:
             raise ConfigError("the saved theme model is from a newer version; run `assistant analyze --full`")
         themes = {t["id"]: Theme(**t) for t in doc.get("themes", [])}
         return cls(themes, doc.get("embedder", ""), int(doc.get("version", 0)), dict(doc.get("means", {})))
+
+    @staticmethod
+    def is_current(text: str | dict) -> bool:
+        """Whether a saved state has this version's layout (an older one is rebuilt rather than extended)."""
+        doc = json.loads(text) if isinstance(text, str) else text
+        return doc.get("schema", 1) == SCHEMA
 
     def save(self, path: str | Path) -> Path:
         """Write the state to `path` as UTF-8 JSON."""
@@ -112,7 +123,8 @@ def update_themes(state: ThemeState | None, ids: list[str], vectors: np.ndarray,
                   categories: list[str], langs: list[str], *, embedder: str, seed: int = 0, min_size: int = 5,
                   now: str | None = None) -> tuple[ThemeState, dict[str, str]]:
     """Assign items to themes: existing themes first (nearest centroid above a similarity threshold), then cluster
-    the rest within each category into new themes; returns the new state and item id -> theme id.
+    the rest into new themes; returns the new state and item id -> theme id. `categories` name new themes
+    (the founders' most common one) and are counted per theme; they do not decide who clusters with whom.
 
     Items left in no theme are absent from the mapping; pass them again with the next batch. The input state is
     not modified. `now` (an ISO date; today in UTC by default) stamps the `created` field of new themes.
@@ -145,32 +157,28 @@ def update_themes(state: ThemeState | None, ids: list[str], vectors: np.ndarray,
     texts = [texts[i] or "" for i in order]
     cats = [str(categories[i] or "other") for i in order]
     lang_of = [str(langs[i] or "und") for i in order]
-    X = _centre(state, np.asarray(vectors, dtype=np.float32)[order], cats, lang_of)
+    X = _centre(state, np.asarray(vectors, dtype=np.float32)[order], lang_of)
 
     members: dict[str, list[int]] = {}    # theme key -> rows joining it now
     founders: dict[str, list[int]] = {}   # new theme key -> rows that founded it (they fix its id)
-    by_category: dict[str, list[int]] = {}
-    for row, cat in enumerate(cats):
-        by_category.setdefault(cat, []).append(row)
-    for cat, rows in sorted(by_category.items()):
-        _place(state, cat, np.array(rows), X, members, founders, np.random.default_rng([seed, zlib.crc32(cat.encode())]),
-               min_size)
+    _place(state, np.arange(n), X, members, founders, np.random.default_rng([seed, zlib.crc32(b"themes")]), min_size)
 
     for key, rows_list in members.items():
         theme = state.themes.get(key)
         if theme is None:
-            theme = state.themes[key] = Theme(key, cats[rows_list[0]], "", [], [0.0] * X.shape[1], 0, {}, now)
-        _absorb(theme, X[rows_list], [lang_of[r] for r in rows_list], [texts[r] for r in rows_list])
+            category = _most_common([cats[r] for r in founders[key]])
+            theme = state.themes[key] = Theme(key, category, "", [], [0.0] * X.shape[1], 0, {}, now)
+        _absorb(theme, X[rows_list], [lang_of[r] for r in rows_list], [texts[r] for r in rows_list],
+                [cats[r] for r in rows_list])
 
-    renamed = _describe(state, sorted({t.category for k, t in state.themes.items() if k in members}),
-                        {k: [ids[r] for r in rows] for k, rows in founders.items()})
+    renamed = _describe(state, {k: [ids[r] for r in rows] for k, rows in founders.items()}) if members else {}
     return state, {ids[r]: renamed.get(k, k) for k, rows in members.items() for r in rows}
 
 
-def _place(state: ThemeState, cat: str, rows: np.ndarray, X: np.ndarray, members: dict[str, list[int]],
+def _place(state: ThemeState, rows: np.ndarray, X: np.ndarray, members: dict[str, list[int]],
            founders: dict[str, list[int]], rng: np.random.Generator, min_size: int) -> None:
-    """Steps 2-4 for one category's rows: join existing themes, cluster the rest, place the residue."""
-    keys = sorted(k for k, t in state.themes.items() if t.category == cat)
+    """Steps 2-4: join existing themes, cluster the rest, place the residue."""
+    keys = sorted(state.themes)
     free = np.ones(len(rows), dtype=bool)
     if keys:
         best, sim = _nearest(X[rows], _unit([state.themes[k].centroid for k in keys], X.shape[1]))
@@ -180,7 +188,7 @@ def _place(state: ThemeState, cat: str, rows: np.ndarray, X: np.ndarray, members
     rest = rows[free]
     new_keys = []
     for g, group in enumerate(_cluster(X[rest], min_size, rng)):
-        key = f"\0{cat}\0{g:05d}"  # placeholder until keywords give the theme a readable id
+        key = f"\0new\0{g:05d}"  # placeholder until keywords give the theme a readable id
         new_keys.append(key)
         founders[key] = [int(r) for r in rest[group]]
         members[key] = list(founders[key])
@@ -195,30 +203,37 @@ def _place(state: ThemeState, cat: str, rows: np.ndarray, X: np.ndarray, members
             members.setdefault(targets[best[j]], []).append(int(residue[j]))
 
 
-def _centre(state: ThemeState, V: np.ndarray, cats: list[str], langs: list[str]) -> np.ndarray:
-    """Vectors minus the mean of their (category, language), re-normalised; records missing means in `state`."""
-    pairs: dict[tuple[str, str], list[int]] = {}
-    for row, pair in enumerate(zip(cats, langs)):
-        pairs.setdefault(pair, []).append(row)
+def _centre(state: ThemeState, V: np.ndarray, langs: list[str]) -> np.ndarray:
+    """Vectors minus the mean of their language, re-normalised; records missing means in `state`."""
+    by_lang: dict[str, list[int]] = {}
+    for row, lang in enumerate(langs):
+        by_lang.setdefault(lang, []).append(row)
     pools: dict[str, list[int]] = {}
-    for (cat, lang), rows in pairs.items():
-        for key in _mean_keys(cat, lang):
+    for lang, rows in by_lang.items():
+        for key in _mean_keys(lang):
             pools.setdefault(key, []).extend(rows)
     for key, rows in sorted(pools.items()):
         if key not in state.means and len(rows) >= MIN_MEAN_ITEMS:
             state.means[key] = _rounded(V[sorted(rows)].astype(np.float64).mean(axis=0))
     X = np.array(V, dtype=np.float32)
-    for (cat, lang), rows in pairs.items():
-        # a rare (category, language) borrows the language's mean over all categories, and so on
-        found = next((key for key in _mean_keys(cat, lang) if key in state.means), None)
+    for lang, rows in by_lang.items():
+        # a rare language borrows the mean over all languages
+        found = next((key for key in _mean_keys(lang) if key in state.means), None)
         if found:
             X[rows] -= np.asarray(state.means[found], dtype=np.float32)
     return _normalise(X)
 
 
-def _mean_keys(category: str, lang: str) -> tuple[str, ...]:
+def _mean_keys(lang: str) -> tuple[str, ...]:
     """Where to look for the mean to subtract, most specific first."""
-    return (f"{category}|{lang}", f"*|{lang}", f"{category}|*", "*|*")
+    return (f"*|{lang}", "*|*")
+
+
+def _most_common(values: list[str]) -> str:
+    """The most common value; ties go to the alphabetically first, so the result never depends on order."""
+    counts = Counter(values)
+    top = max(counts.values())
+    return min(v for v, c in counts.items() if c == top)
 
 
 def _cluster(X: np.ndarray, min_size: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -261,29 +276,30 @@ def _average_linkage(X: np.ndarray) -> np.ndarray:
     return fcluster(linkage(distances, method="average"), LINK_DISTANCE, criterion="distance")
 
 
-def _absorb(theme: Theme, X: np.ndarray, langs: list[str], texts: list[str]) -> None:
-    """Add members to a theme: exact running mean of the centroid, language counts, keyword term counts."""
+def _absorb(theme: Theme, X: np.ndarray, langs: list[str], texts: list[str], categories: list[str]) -> None:
+    """Add members to a theme: exact running mean of the centroid, language, category and keyword term counts."""
     total = theme.size + len(X)
     mean = (np.asarray(theme.centroid, dtype=np.float64) * theme.size + X.astype(np.float64).sum(axis=0)) / total
     theme.centroid, theme.size = _rounded(mean), total
     theme.langs = dict(sorted((Counter(theme.langs) + Counter(langs)).items()))
+    theme.categories = dict(sorted((Counter(theme.categories) + Counter(categories)).items()))
     terms = Counter(theme.terms) + count_terms(texts)
     theme.terms = dict(sorted(terms.items(), key=lambda kv: (-kv[1], kv[0]))[:TERMS_KEPT])
 
 
-def _describe(state: ThemeState, categories: list[str], founders: dict[str, list[str]]) -> dict[str, str]:
-    """Keywords and labels for every theme of `categories`; gives new themes their ids (returns old key -> id)."""
+def _describe(state: ThemeState, founders: dict[str, list[str]]) -> dict[str, str]:
+    """Keywords and labels for every theme (c-TF-IDF against all the others); gives new themes their ids
+    (returns placeholder key -> id)."""
+    themes = dict(state.themes)
+    ranked = rank_keywords({k: Counter(t.terms) for k, t in themes.items()}, {k: t.size for k, t in themes.items()})
     renamed: dict[str, str] = {}
-    for cat in categories:
-        themes = {k: t for k, t in state.themes.items() if t.category == cat}
-        ranked = rank_keywords({k: Counter(t.terms) for k, t in themes.items()}, {k: t.size for k, t in themes.items()})
-        for key, theme in sorted(themes.items()):
-            theme.keywords = ranked.get(key, [])
-            theme.label = make_label(theme.keywords, theme.langs) or "(no keywords)"
-            if key in founders:
-                theme.id = _theme_id(cat, theme.keywords, founders[key], state.themes)
-                renamed[key] = theme.id
-                state.themes[theme.id] = state.themes.pop(key)
+    for key, theme in sorted(themes.items()):
+        theme.keywords = ranked.get(key, [])
+        theme.label = make_label(theme.keywords, theme.langs) or "(no keywords)"
+        if key in founders:
+            theme.id = _theme_id(theme.category, theme.keywords, founders[key], state.themes)
+            renamed[key] = theme.id
+            state.themes[theme.id] = state.themes.pop(key)
     return renamed
 
 
