@@ -191,7 +191,7 @@ def _served(settings, state, month_ago: str) -> float:
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        seconds, out = timed(lambda: client.predict(month_ago, "", ["service_quality"], [], ["en"], "week",
+        seconds, out = timed(lambda: client.predict(month_ago, "", [], [], ["en"], "week",
                                                     api_name="/dashboard"))
         assert "items" in out[0], out[-1]
         return seconds

@@ -101,7 +101,7 @@ def test_search_filters_and_export(state, tmp_path):
     assert len(listed) == 10 and set(listed["sentiment"]) == {"negative"} and (listed["date"] >= "2026-10-01").all()
     assert list(listed["priority"]) == sorted(listed["priority"], reverse=True)
 
-    listed.loc[[1, 3], "select"] = True
+    listed.loc[[1, 3], "select"] = "✓"
     path, n = explore.export_csv(state, listed, tmp_path)
     exported = pd.read_csv(path, encoding="utf-8-sig")
     assert n == 2 and list(exported["id"]) == [listed["id"][1], listed["id"][3]]

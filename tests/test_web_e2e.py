@@ -143,8 +143,9 @@ def test_explore_searches_and_exports(page):
     page.locator("#explore-search").click()
     page.locator("#explore-status").get_by_text("nearest to").wait_for()
     page.locator('#explore-table [data-testid="cell-0-10"]').click()
+    page.locator('#explore-table [data-testid="cell-0-0"]').get_by_text("✓").wait_for()
     page.locator("#explore-export").click()
-    page.locator("#explore-status").get_by_text("Exported 1 items").wait_for()
+    page.locator("#explore-status").get_by_text("Exported 1 item to").wait_for()
     screenshot(page, "explore")
 
 

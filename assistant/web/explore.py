@@ -53,7 +53,7 @@ def _table(rows: list[dict]) -> pd.DataFrame:
         return default if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v
 
     out = [{
-        "select": False, "score": value(row, "score", None), "date": value(row, "date"),
+        "select": "", "score": value(row, "score", None), "date": value(row, "date"),
         "channel": value(row, "channel"), "lang": value(row, "lang"), "sentiment": value(row, "sentiment"),
         "category": value(row, "category"), "theme": value(row, "theme_label"),
         "priority": value(row, "priority", None), "customer": value(row, "customer_name") or value(row, "customer_id"),
@@ -84,7 +84,7 @@ def export_csv(state: WebState, table: pd.DataFrame, folder: Path | None = None)
 
 
 def _truthy(value) -> bool:
-    return value is True or str(value).lower() in ("true", "1", "yes")
+    return value is True or str(value).lower() in ("true", "1", "yes", "✓")
 
 
 # ---------------------------------------------------------------------- page
@@ -124,7 +124,7 @@ def build(state: WebState, demo) -> None:
     @shows_errors(2)
     def do_export(rows):
         path, n = export_csv(state, rows)
-        return str(path), f"Exported {n} items to {path.name}."
+        return str(path), f"Exported {n} item{'s' if n != 1 else ''} to {path.name}."
 
     def toggle(rows, evt: gr.SelectData):
         """A click on a row ticks or unticks it for export."""
@@ -132,7 +132,7 @@ def build(state: WebState, demo) -> None:
         if evt is None or not len(rows):
             return rows
         row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-        rows.loc[rows.index[row], "select"] = not _truthy(rows.iloc[row]["select"])
+        rows.loc[rows.index[row], "select"] = "" if _truthy(rows.iloc[row]["select"]) else "✓"
         return rows
 
     toggle.__annotations__["evt"] = gr.SelectData  # a real class: gradio finds event data by annotation

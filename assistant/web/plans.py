@@ -121,7 +121,8 @@ def build(state: WebState, demo) -> None:
         note = gr.Textbox(label="Note", placeholder="what was done", scale=2)
     record_btn = gr.Button("Record action", elem_id="plans-record")
     effect_table = gr.Dataframe(headers=EFFECT_COLUMNS, label="Recorded actions and their measured effect",
-                                interactive=False, wrap=True, elem_id="plans-effects")
+                                interactive=False, wrap=True, elem_id="plans-effects",
+                                column_widths=["15%", "9%", "6%", "10%", "8%", "10%", "10%", "32%"])
 
     @shows_errors(4)
     def draft(theme, since_v, until_v):
