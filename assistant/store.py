@@ -188,8 +188,9 @@ class FeedbackStore:
     def get_with_vectors(self, ids: list[str]) -> list[tuple[StoredItem, np.ndarray]]:
         """Items with their stored vectors, in the order of `ids` (missing ids are left out)."""
         by_id = {}
-        for start in range(0, len(ids), 5000):
-            got = self._collection.get(ids=ids[start : start + 5000], include=["documents", "metadatas", "embeddings"])
+        step = self.max_batch_size()  # the same bound as writes: a server may take fewer ids per call
+        for start in range(0, len(ids), step):
+            got = self._collection.get(ids=ids[start : start + step], include=["documents", "metadatas", "embeddings"])
             for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
                 by_id[i] = (StoredItem(i, d, m or {}), np.asarray(e, dtype=np.float32))
         return [by_id[i] for i in ids if i in by_id]

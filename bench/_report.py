@@ -1,10 +1,14 @@
-"""Helpers shared by the benchmarks: machine description and rewriting one section of a docs page."""
+"""Helpers shared by the benchmarks: machine description, running a step in a fresh process, and rewriting one
+section of a docs page."""
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
+import subprocess
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,6 +18,12 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 def machine() -> str:
     """One line naming the machine the figures come from."""
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def run_child(script: str, *args: str) -> dict:
+    """Run `python script *args` in a fresh process (its own memory peak and caches); its last stdout line is JSON."""
+    out = subprocess.run([sys.executable, script, *args], capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def write_section(page: str, name: str, body: str) -> Path:

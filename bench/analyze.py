@@ -13,14 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._report import write_section  # noqa: E402
+from bench._report import run_child, write_section  # noqa: E402
 from bench.ingest import _cpu_seconds, _peak_mb, prepare  # noqa: E402
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -48,10 +47,8 @@ def child(step: str, embedder: str, data: str, store: str, cache: str) -> None:
 
 
 def _run(step: str, embedder: str, tmp: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", step, "--embedder", embedder, "--data", str(tmp),
-                          "--store-dir", str(tmp / "store"), "--cache", str(tmp / "cache")],
-                         capture_output=True, text=True, check=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return run_child(__file__, "--child", step, "--embedder", embedder, "--data", str(tmp),
+                     "--store-dir", str(tmp / "store"), "--cache", str(tmp / "cache"))
 
 
 def main() -> None:

@@ -14,14 +14,13 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._report import write_section  # noqa: E402
+from bench._report import run_child, write_section  # noqa: E402
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -63,11 +62,7 @@ def child(mode: str, embedder: str, data: str, store: str) -> None:
 
 
 def _run(mode: str, embedder: str, data: Path, store: Path) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", mode, "--embedder-one", embedder, "--data", str(data), "--store-dir", str(store)],
-        capture_output=True, text=True, check=True,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return run_child(__file__, "--child", mode, "--embedder-one", embedder, "--data", str(data), "--store-dir", str(store))
 
 
 def prepare(items: int, folder: Path) -> int:
