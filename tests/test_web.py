@@ -206,6 +206,24 @@ def test_chat_streams_a_cited_answer(state, web_settings):
     assert follow[0][0]["content"].startswith("What do customers") and "反馈" in follow[0][-1]["content"]
 
 
+def test_chat_streams_tokens_from_an_openai_compatible_endpoint(web_settings, openai_standin):
+    from openai_standin import ToolCalls
+
+    openai_standin.script(ToolCalls(("top_demands", {"category": "pricing", "complaints": True, "n": 3})),
+                          "Pricing complaints are led by the price rise, mostly from long-time customers [1].")
+    settings = web_settings.model_copy(update={"llm_backend": "openai", "llm_base_url": openai_standin.url,
+                                               "llm_max_retries": 0})
+    demo = build_app(settings, state=WebState(settings))
+    texts, step = [], None
+    for step in callback(demo, "ask")("top pricing complaints", [], {}):
+        texts.append(step[0][-1]["content"])  # read at each step, as the browser receives it
+    final, backend = texts[-1], step[5]
+    assert "price rise" in final and "[1]" in final and "openai" in backend
+    partial = [t for t in texts[:-1] if t not in ("…", final)]
+    assert partial and all(final.startswith(t.rstrip("…").strip()[:10]) for t in partial)  # it streamed
+    assert step[2]["choices"]  # the citation is listed
+
+
 def test_reply_and_plan_drafts_stream(state, web_settings):
     demo = build_app(web_settings, state=state)
     item_id = replies.item_choices(state)[0][1]

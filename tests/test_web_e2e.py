@@ -136,6 +136,24 @@ def test_dashboard_charts_have_data(page):
         ".some(a => (a.getAttribute('aria-label') || '').includes('2026-08-31'))")
 
 
+def test_several_sessions_at_once(browser, app_url):
+    """Three browser sessions open the dashboard together; each gets its charts."""
+    contexts = [browser.new_context(viewport={"width": 1200, "height": 900}) for _ in range(3)]
+    try:
+        pages = [context.new_page() for context in contexts]
+        for page in pages:
+            page.set_default_timeout(WAIT)
+            page.goto(app_url, wait_until="load")
+        for page in pages:
+            open_tab(page, "Dashboard")
+        for page in pages:
+            page.locator("#chart-volume .mark-rect path").first.wait_for()
+            assert "items" in page.locator("#dashboard-summary").inner_text()
+    finally:
+        for context in contexts:
+            context.close()
+
+
 def test_explore_searches_and_exports(page):
     open_tab(page, "Explore")
     page.locator("#explore-table [role=row][data-index]").nth(4).wait_for()

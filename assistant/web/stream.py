@@ -43,8 +43,9 @@ def run_stream(events: Iterable) -> Iterator[Progress]:
     last = 0.0
     for event in events:
         if event.kind == "token":
+            started = bool(now.text)
             now.text += str(event.data)
-            if time.monotonic() - last < MIN_INTERVAL:
+            if started and time.monotonic() - last < MIN_INTERVAL:  # the first words show at once
                 continue
         elif event.kind == "tool":
             now.tools.append(describe_tool(event.data))
