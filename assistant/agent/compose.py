@@ -85,8 +85,8 @@ def _search(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -> 
     query = r.arguments.get("query", "")
     if not hits:
         return (f"没有找到与“{query}”相关的反馈{scope}。" if zh else f"No feedback matches “{query}”{scope}.")
-    head = (f"找到 {len(hits)} 条与“{query}”最相关的反馈{scope}:" if zh
-            else f"The {len(hits)} items closest to “{query}”{scope}:")
+    head = (f"与“{query}”最相关的反馈示例{scope}(按相关度排序,不是全部):" if zh
+            else f"Examples of feedback closest to “{query}”{scope}, most relevant first (not a count of all):")
     return "\n".join([head] + [_item_line(i, ev[i], cites, zh) for i in hits])
 
 

@@ -48,6 +48,7 @@ from ..errors import LLMError, MissingDependencyError
 _LOADED: dict[str, tuple[Any, threading.Lock, float]] = {}
 _LOADING = threading.Lock()
 _DEFAULT_SYSTEM = "You are a helpful assistant."
+PROMPT_CACHE_BYTES = 1 << 30
 
 
 def load_llama(path: str | Path, *, n_ctx: int = 4096, n_threads: int | None = None) -> tuple[Any, threading.Lock]:
@@ -71,6 +72,10 @@ def load_llama(path: str | Path, *, n_ctx: int = 4096, n_threads: int | None = N
             except (ValueError, RuntimeError, OSError) as exc:
                 raise LLMError(f"local:{Path(key).name}: llama.cpp cannot load {key}: {exc}".splitlines()[0],
                                backend="local") from exc
+            # keep the evaluated state of recent prompts: the agent alternates a routing prompt and an
+            # answering prompt whose long fixed prefixes (system text, few-shot examples) then cost
+            # nothing the second time (llama.cpp restores the longest matching prefix)
+            llama.set_cache(llama_cpp.LlamaRAMCache(capacity_bytes=PROMPT_CACHE_BYTES))
             _LOADED[key] = (llama, threading.Lock(), time.perf_counter() - started)
         llama, lock, _ = _LOADED[key]
         return llama, lock
