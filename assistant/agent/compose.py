@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .guard import quote_evidence, redact_for_model
+from .guard import safe_for_model
 from .tools import ToolResult
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -49,7 +49,7 @@ def _clip(text: str, limit: int = 140) -> str:
 
 def _item_line(item_id: str, ev: dict, cites: Citations, zh: bool) -> str:
     bits = [b for b in (ev.get("date"), ev.get("channel"), ev.get("sentiment"), ev.get("category")) if b]
-    return f"{cites.mark(item_id)} {' · '.join(str(b) for b in bits)} — “{_clip(redact_for_model(ev.get('text') or ''))}”"
+    return f"{cites.mark(item_id)} {' · '.join(str(b) for b in bits)} — “{_clip(safe_for_model(ev.get('text') or ''))}”"
 
 
 def describe(result: ToolResult, evidence: dict[str, dict], cites: Citations, lang: str, scope: str = "",
@@ -113,7 +113,7 @@ def _demands(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) ->
                          f"({_pct(d['share'])}), {_pct(d['negative_share'])} negative, {d['customers']} customers"
                          f"{grow} {marks}")
         for i in [i for i in d["evidence"] if i in ev][:1]:
-            lines.append(f"   {cites.mark(i)} “{_clip(redact_for_model(ev[i].get('text') or ''), 120)}”")
+            lines.append(f"   {cites.mark(i)} “{_clip(safe_for_model(ev[i].get('text') or ''), 120)}”")
     return "\n".join(lines)
 
 
@@ -183,19 +183,13 @@ def _effect(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -> 
                  f"Before: {b['target']} of {b['items']} items; after: {a['target']} of {a['items']} items.", verdict]
     for name, key in (("之前" if zh else "Before", "evidence_before"), ("之后" if zh else "After", "evidence_after")):
         for i in [i for i in d.get(key, []) if i in ev][:1]:
-            lines.append(f"{name}: {cites.mark(i)} “{_clip(redact_for_model(ev[i].get('text') or ''), 120)}”")
+            lines.append(f"{name}: {cites.mark(i)} “{_clip(safe_for_model(ev[i].get('text') or ''), 120)}”")
     lines += [n for n in d.get("notes", [])]
     return "\n".join(lines)
 
 
 _DESCRIBERS = {"search_feedback": _search, "top_demands": _demands, "trends": _trends,
                "customer_history": _customer, "analyze_text": _analyzed, "evaluate_effect": _effect}
-
-
-def evidence_block(cites: Citations, evidence: dict[str, dict], limit: int = 8, max_chars: int = 220) -> str:
-    """The cited items as untrusted data lines for a model prompt, numbered like their markers."""
-    items = [{"id": str(n), **evidence[i]} for n, i in enumerate(cites.ids[:limit], 1) if i in evidence]
-    return quote_evidence(items, max_chars=max_chars)
 
 
 def finalize(text: str, cites: Citations, *, limit: int | None = None) -> tuple[str, list[str]]:
@@ -219,16 +213,3 @@ def finalize(text: str, cites: Citations, *, limit: int | None = None) -> tuple[
     cleaned = re.sub(r"[ \t]+([,.;:!?,。;:!?])", r"\1", cleaned)
     cleaned = re.sub(r"[ \t]{2,}", " ", cleaned)
     return cleaned.strip(), order
-
-
-def sources_block(ids: list[str], evidence: dict[str, dict], lang: str) -> str:
-    """'Sources' lines under an answer: [n] id, date, channel, and a short quote."""
-    if not ids:
-        return ""
-    head = "来源:" if lang == "zh" else "Sources:"
-    lines = [head]
-    for n, i in enumerate(ids, 1):
-        ev = evidence.get(i, {})
-        bits = " · ".join(str(b) for b in (ev.get("date"), ev.get("channel"), ev.get("customer_id")) if b)
-        lines.append(f"[{n}] {i} {bits} — “{_clip(redact_for_model(ev.get('text') or ''), 100)}”")
-    return "\n".join(lines)

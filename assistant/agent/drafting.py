@@ -17,7 +17,7 @@ import yaml
 from ..errors import ConfigError
 from .compose import Citations, _clip
 from .context import DataContext
-from .guard import redact_for_model
+from .guard import quote_evidence, safe_for_model
 from .prompts import default_prompts_dir
 from .tools import ToolResult, get_customer, measure_effect, top_demands
 
@@ -111,11 +111,10 @@ def reply_variables(target: dict, customer: ToolResult | None, evidence: dict, t
                                 f"tier {profile.get('tier')}" if profile.get("tier") else "",
                                 f"{profile.get('items')} items since {profile.get('first')}" if profile else "") if b)
     earlier = [h for h in (customer.data["history"] if customer else []) if h["id"] != target["id"]][:4]
-    history = "\n".join(f"- {h.get('date')} ({h.get('channel')}, {h.get('sentiment')}): "
-                        f"{_clip(redact_for_model(h.get('text') or ''), 160)}" for h in earlier) or "- none"
+    history = quote_evidence(earlier, max_chars=160) or "- none"
     return {"customer": who, "history": history,
             "feedback": f"{target.get('date')} ({target.get('channel')}): "
-                        f"{_clip(redact_for_model(target.get('text') or ''), 400)}",
+                        f"{_clip(safe_for_model(target.get('text') or ''), 400)}",
             "tone": tone, "language": "Chinese (简体中文)" if lang == "zh" else "English",
             "policy": policy.text(), "data_rule": data_rule}
 
@@ -189,7 +188,7 @@ def plan_context(ctx: DataContext, *, theme: str | None = None, category: str | 
 
 def plan_without_model(facts: dict, cites: Citations, evidence: dict, lang: str) -> str:
     """A plan skeleton from the evidence alone: numbers, quotes, KPI; actions left to the team."""
-    quotes = "\n".join(f"- [{n}] “{_clip(redact_for_model(evidence[i].get('text') or ''), 160)}”"
+    quotes = "\n".join(f"- [{n}] “{_clip(safe_for_model(evidence[i].get('text') or ''), 160)}”"
                        for n, i in enumerate(cites.ids, 1) if i in evidence)
     if lang == "zh":
         return (f"## 问题\n{facts['demand']}:{facts['numbers']}\n\n## 证据\n{quotes}\n\n"
@@ -202,7 +201,7 @@ def plan_without_model(facts: dict, cites: Citations, evidence: dict, lang: str)
 
 def quotes_block(cites: Citations, evidence: dict) -> str:
     return "\n".join(f"[{n}] {evidence[i].get('date')} {evidence[i].get('sentiment')}: "
-                     f"{_clip(redact_for_model(evidence[i].get('text') or ''), 180)}"
+                     f"{_clip(safe_for_model(evidence[i].get('text') or ''), 180)}"
                      for n, i in enumerate(cites.ids, 1) if i in evidence)
 
 

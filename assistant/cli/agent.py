@@ -59,8 +59,6 @@ def _args(arguments: dict) -> str:
 
 
 def _sources(result) -> None:
-    from ..agent.compose import sources_block
-
     ids = result.citations
     if not ids:
         return
@@ -73,7 +71,6 @@ def _sources(result) -> None:
                                             ev.get("category")) if b)
         text = " ".join(str(ev.get("text") or "").split())
         click.echo(f"  [{marker}] {item}  {bits}\n      “{text[:160]}{'…' if len(text) > 160 else ''}”")
-    del sources_block
 
 
 @cli.command()
