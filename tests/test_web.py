@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 
 import pandas as pd
 import pytest
@@ -91,6 +92,27 @@ def test_frame_is_cached_until_the_store_changes(state, web_settings):
     assert view.channels["count"].sum() == views[0].channels["count"].sum() + 1
 
 
+def test_chat_does_not_wait_for_the_dashboard_cache(state, web_settings):
+    """Reading a large store for the dashboard takes long; the chat must answer meanwhile."""
+    demo = build_app(web_settings, state=state)
+    reading, done = threading.Event(), threading.Event()
+
+    def slow_read():
+        with state._frame_lock:  # what a 100,000-item read holds for half a minute
+            reading.set()
+            done.wait(30)
+
+    threading.Thread(target=slow_read, daemon=True).start()
+    reading.wait(5)
+    started = time.monotonic()
+    try:
+        answer = last(callback(demo, "ask")("What do customers say about the price increase?", [], {}))
+        assert "[1]" in answer[0][-1]["content"] and "none" in answer[5]
+        assert time.monotonic() - started < 15  # the read holds its lock for 30 s
+    finally:
+        done.set()
+
+
 # ---------------------------------------------------------------------------- explore
 def test_search_filters_and_export(state, tmp_path):
     found = explore.search_items(state, "涨价 price increase", k=20, langs=["zh"])
@@ -144,6 +166,22 @@ def test_upload_counts_items_and_lists_rejected_rows(state, tmp_path):
     assert state.frame()["sentiment"].notna().all()
     with pytest.raises(ConfigError, match="choose one or more files"):
         data.ingest_files(state, [])
+
+
+def test_a_new_install_starts_empty_and_fills_from_an_upload(tmp_path):
+    from conftest import web_test_settings
+
+    settings = web_test_settings(tmp_path / "no-store-yet")
+    state = WebState(settings)
+    demo = build_app(settings, state=state)
+    out = callback(demo, "dashboard_load")()
+    assert "no feedback store" in out[-1] and "Data page" in out[-1]
+    upload = tmp_path / "first.csv"
+    upload.write_text("text,date\nThe app crashes at checkout,2026-11-01\n配送太慢了,2026-11-02\n", encoding="utf-8")
+    result = data.ingest_files(state, [str(upload)])
+    assert result.report.added == 2
+    out = callback(demo, "dashboard_load")()
+    assert out[-1] == "" and "**2** items" in out[3]
 
 
 # ---------------------------------------------------------------------------- plans and replies

@@ -223,7 +223,9 @@ def build(state: WebState, demo) -> None:
     pick.__annotations__["evt"] = gr.SelectData  # a real class: gradio finds event data by annotation
 
     inputs = [since, until, category, channel, lang, interval]
-    apply.click(show, inputs, outputs, api_name="dashboard", concurrency_limit=None)
+    # two views computed at a time (2 cores, and pandas holds the GIL for much of it): with more, every
+    # session's view finishes as late as the last one; cached views return at once either way
+    apply.click(show, inputs, outputs, api_name="dashboard", concurrency_limit=2, concurrency_id="views")
     demo.load(first_load, None, [category, channel, lang, *outputs], api_name="dashboard_load",
-              concurrency_limit=None)
+              concurrency_limit=2, concurrency_id="views")
     demands.select(pick, [breakdowns], breakdown, api_name=False)

@@ -36,7 +36,11 @@ class WebState:
         self._analyzer_factory = analyzer_factory  # store -> Analyzer; tests pass one with a fake sentiment model
         self._assistant_factory = assistant_factory
         self._assistant = None
-        self._lock = threading.RLock()
+        # three locks, always taken in this order: reading the store can take half a minute, and must not
+        # hold up pages that only need the open store or the assistant (chat, replies)
+        self._frame_lock = threading.RLock()  # reading / replacing the frame
+        self._lock = threading.RLock()  # short sections: the open store, the views cache
+        self._assistant_lock = threading.Lock()
         self._write_lock = threading.Lock()  # one ingest or analysis at a time
         self._generation = 0
         self._frame = None
@@ -74,7 +78,7 @@ class WebState:
     # ------------------------------------------------------------------ cache
     def invalidate(self) -> None:
         """Forget the frame and every view computed from it (after this app wrote to the store)."""
-        with self._lock:
+        with self._frame_lock, self._lock:
             self._generation += 1
             self._frame = self._demand_frame = self._frame_key = None
             self._rows = []
@@ -95,7 +99,7 @@ class WebState:
 
     def frame(self):
         """Every stored item as the analysis frame (analysis/frame.py), read again only when the store changed."""
-        with self._lock:
+        with self._frame_lock:
             key = self._key()
             if not self._fresh(key):
                 started = time.perf_counter()
@@ -110,9 +114,10 @@ class WebState:
     def _set_frame(self, rows: list[dict]) -> None:
         from ..analysis.frame import frame_from_rows
 
-        self._frame = frame_from_rows(rows)
-        self._demand_frame = None
-        self._memo.clear()
+        frame = frame_from_rows(rows)
+        with self._lock:
+            self._frame, self._demand_frame = frame, None
+            self._memo.clear()
 
     def refresh_sources(self, sources: list[str]) -> None:
         """Merge the items of these sources (just ingested through the app) into the cached frame.
@@ -121,7 +126,7 @@ class WebState:
         only that source's items are read again (new and changed ones alike)."""
         from ..store import build_where
 
-        with self._lock:
+        with self._frame_lock:
             if self._frame is None or not sources:
                 self.invalidate()
                 return
@@ -141,8 +146,8 @@ class WebState:
         no cue gives the same ranking while the cue-bearing texts stay in that cache. Whether a text has a
         cue is remembered across reloads, so after an upload only the new texts are scanned.
         """
-        frame = self.frame()
-        with self._lock:
+        with self._frame_lock:
+            frame = self.frame()
             if self._demand_frame is None:
                 from ..analysis.cues import find_cues
 
@@ -176,9 +181,12 @@ class WebState:
             with self._lock:
                 if key in self._memo:
                     return self._memo[key]
-            value = compute()
+            try:
+                value = compute()
+            finally:
+                with self._lock:
+                    self._gates.pop(key, None)
             with self._lock:
-                self._gates.pop(key, None)
                 if self._frame_key == version:  # not computed from a frame that was replaced meanwhile
                     self._memo[key] = value
                     while len(self._memo) > MEMO_SIZE:
@@ -225,7 +233,7 @@ class WebState:
 
     def assistant(self):
         """The agent (assistant/agent), created on first use and shared by every session."""
-        with self._lock:
+        with self._assistant_lock:
             if self._assistant is None:
                 if self._assistant_factory is not None:
                     self._assistant = self._assistant_factory(self)
