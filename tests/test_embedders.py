@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.embeddings import HashingEmbedder, canonical_name, load_embedder
+from assistant.embeddings import HashingEmbedder, available_cores, canonical_name, embed_queries, load_embedder
 from assistant.errors import ConfigError
 
 HUB_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -51,6 +51,23 @@ def test_hashing_shared_words_are_closer_than_unrelated():
     )
     assert cosine(refund, refund_late) > 0.15
     assert cosine(refund, refund_late) > cosine(refund, design) + 0.15
+
+
+def test_embed_queries_batches_when_it_can_and_falls_back_to_one_at_a_time():
+    class OneAtATime:
+        name, dim = "one", 256
+
+        def __init__(self):
+            self.calls = 0
+
+        def embed_query(self, text):
+            self.calls += 1
+            return HashingEmbedder().embed_query(text)
+
+    texts = ["refund please", "app crashes", "价格太贵了"]
+    single = OneAtATime()
+    assert np.allclose(embed_queries(single, texts), embed_queries(HashingEmbedder(), texts))
+    assert single.calls == 3 and embed_queries(single, []).shape == (0, 256)
 
 
 def test_hashing_uses_chinese_bigrams():
@@ -137,6 +154,14 @@ def test_e5_query_and_passage_encodings(e5):
     # "query: " and "passage: " prefixes: same text, related but different vectors
     assert 0.8 < float(query @ docs[0]) < 0.999
     assert e5.embed_documents([]).shape == (0, 384)
+
+
+@pytest.mark.models
+def test_e5_batched_queries_equal_single_ones_and_threads_default_to_the_cores(e5):
+    texts = ["price", "配送太慢了", "the app crashes at checkout"]
+    assert np.allclose(e5.embed_queries(texts), np.stack([e5.embed_query(t) for t in texts]), atol=1e-6)
+    assert e5.embed_queries([]).shape == (0, 384)
+    assert e5.num_threads == available_cores()
 
 
 @pytest.mark.models

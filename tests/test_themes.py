@@ -105,6 +105,21 @@ def test_bilingual_themes_one_per_planted_theme(corpus):
     assert len(mapping) == len(corpus)  # nothing left unassigned
 
 
+def test_one_demand_is_one_theme_even_when_its_items_are_filed_under_different_categories(corpus):
+    # a zero-shot classifier files some refund complaints under pricing and "other": the theme stays whole
+    # and takes the category most of its founders have
+    noisy = [dict(it, category=("pricing", "other", it["category"])[n % 3]) if it["theme"] == "refund" else it
+             for n, it in enumerate(corpus)]
+    state, mapping = run(noisy)
+    found = theme_of(mapping, noisy)
+    assert all(len(t) == 1 for t in found.values()), found
+    (refund,) = found["refund"]
+    theme = state.themes[refund]
+    assert theme.category == max(sorted(theme.categories), key=theme.categories.get)
+    assert sum(theme.categories.values()) == theme.size == 30 and set(theme.categories) == {
+        "pricing", "other", "service_quality"}
+
+
 def test_without_language_centring_themes_split_by_language(corpus, monkeypatch):
     # the reason for centring: with raw vectors, language outweighs what the text is about
     monkeypatch.setattr(themes_module, "MIN_MEAN_ITEMS", 10**9)

@@ -4,7 +4,8 @@ Zero-shot works with any embedder, over the vectors already in the store (nothin
 
 1. **Category vectors.** Each category is read in several phrasings derived from the taxonomy: its name,
    "name: description", each description line, the short phrases of the description (split at commas,
-   "and", "or", 、，), and each keyword, all through `embed_query`; examples through `embed_documents`.
+   "and", "or", 、，), and each keyword, all as queries (one batched call when the embedder can);
+   examples through `embed_documents`.
    The category vector is the normalised mean. Several phrasings beat one long sentence because a
    short phrase ("waiters", "配送") sits where short feedback does.
 2. **Sentence evidence.** cos(item, category) minus the item's mean over all categories (a short generic
@@ -43,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..embeddings import Embedder
+from ..embeddings import Embedder, embed_queries
 from ..errors import ConfigError, InputFileError
 from .taxonomy import Taxonomy
 from .types import CategoryResult
@@ -200,7 +201,7 @@ class CategoryClassifier:
             rows = []
             for category in self.taxonomy.categories:
                 phrases = category_phrases(category.name, category.description, category.keywords)
-                vectors = _normalise(_embed_queries(self.embedder, phrases))
+                vectors = _normalise(embed_queries(self.embedder, phrases))
                 if category.examples:
                     vectors = np.vstack([vectors, _normalise(self.embedder.embed_documents(list(category.examples)))])
                 rows.append(vectors.mean(axis=0))
@@ -245,12 +246,6 @@ def _keyword_pattern(keywords: tuple[str, ...]) -> "re.Pattern | None":
         else:
             parts.append(r"\s*".join(re.escape(w) for w in words))
     return re.compile("|".join(parts), re.IGNORECASE) if parts else None
-
-
-def _embed_queries(embedder: Embedder, texts: list[str]) -> np.ndarray:
-    # one call per text is the protocol; an embedder that can batch queries is much faster under load
-    batch = getattr(embedder, "embed_queries", None)
-    return np.asarray(batch(texts) if batch else np.stack([embedder.embed_query(t) for t in texts]), dtype=np.float32)
 
 
 def _content_words(text: str) -> set[str]:
