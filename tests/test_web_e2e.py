@@ -122,8 +122,11 @@ def test_dashboard_charts_have_data(page):
         page.locator(f"{chart} .mark-line path").first.wait_for()
     rows = page.locator("#dashboard-demands [role=row][data-index]")
     assert rows.count() >= 5
-    page.locator('#dashboard-demands [data-testid="cell-1-2"]').click()
-    page.locator("#dashboard-breakdown").get_by_text("importance").first.wait_for()
+    third = page.locator('#dashboard-demands [data-testid="cell-2-2"]')
+    label = third.inner_text().strip()
+    third.click()
+    page.locator("#dashboard-breakdown h3").get_by_text(label).wait_for()  # that demand's breakdown
+    assert "importance" in page.locator("#dashboard-breakdown").inner_text()
     screenshot(page, "dashboard")
 
     # a filter applies to every chart: one category left in the volume chart's legend

@@ -19,7 +19,6 @@ def ui(ctx, store, chroma_url, host, port):
 
     settings = _settings(ctx, store=store, chroma_url=chroma_url)
     auth = login_for(settings, host)  # fails before gradio is imported
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    click.echo(f"serving on http://{shown}:{port}" + (" (login required)" if auth else "") + "  (Ctrl+C stops)",
-               err=True)
+    where = f"http://{host}:{port}" if host not in ("0.0.0.0", "::") else f"every interface, port {port}"
+    click.echo(f"serving on {where}" + (" (login required)" if auth else "") + "  (Ctrl+C stops)", err=True)
     serve(settings, host, port)
