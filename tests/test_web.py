@@ -168,6 +168,32 @@ def test_upload_counts_items_and_lists_rejected_rows(state, tmp_path):
         data.ingest_files(state, [])
 
 
+def test_upload_takes_every_format_the_cli_reads(state, tmp_path):
+    import json
+
+    rows = [{"text": "The courier left the box in the rain", "date": "2026-11-03", "channel": "email"},
+            {"text": "客服回复很快，谢谢", "date": "2026-11-04", "channel": "wechat"}]
+    files = {
+        "a.jsonl": "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
+        "b.json": json.dumps([{**r, "text": r["text"] + " (json)"} for r in rows], ensure_ascii=False),
+        "c.tsv": "text\tdate\nPrices went up again\t2026-11-05\n",
+        "d.txt": "One line per item from a plain export\nAnother line, another complaint about delivery\n",
+    }
+    for name, content in files.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["反馈", "日期"])
+    book.active.append(["价格太贵了，考虑退订", "2026-11-06"])
+    book.save(tmp_path / "e.xlsx")
+    paths = [str(tmp_path / name) for name in [*files, "e.xlsx"]]
+    result = data.ingest_files(state, paths)
+    assert result.failed == {} and result.report.added == 2 + 2 + 1 + 2 + 1
+    sources = state.frame()["source"].value_counts()
+    assert {"a.jsonl": 2, "b.json": 2, "c.tsv": 1, "d.txt": 2, "e.xlsx": 1}.items() <= sources.to_dict().items()
+
+
 def test_a_new_install_starts_empty_and_fills_from_an_upload(tmp_path):
     from conftest import web_test_settings
 
