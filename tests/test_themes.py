@@ -120,6 +120,21 @@ def test_one_demand_is_one_theme_even_when_its_items_are_filed_under_different_c
         "pricing", "other", "service_quality"}
 
 
+def test_within_categories_clusters_each_category_apart_and_the_choice_sticks(corpus):
+    state, mapping = run(corpus, within_categories=True)
+    assert state.within_categories and len(state.themes) == len(PLANTED)
+    assert all(len(t) == 1 for t in theme_of(mapping, corpus).values())
+    # trusted categories decide: refund items filed under pricing cannot join the service_quality theme
+    moved = [dict(it, category="pricing") if it["theme"] == "refund" else it for it in corpus]
+    _, split = run(moved, within_categories=True)
+    assert all(i.startswith("pricing/") for i in theme_of(split, moved)["refund"])
+    assert ThemeState.from_json(state.to_json()).within_categories
+    with pytest.raises(ConfigError, match="within categories"):
+        run(corpus[:4], state, within_categories=False)
+    extended, _ = run(make_items([NEW], per_lang=6, seed=3, start=2000), state)  # None: the state's own choice
+    assert extended.within_categories
+
+
 def test_without_language_centring_themes_split_by_language(corpus, monkeypatch):
     # the reason for centring: with raw vectors, language outweighs what the text is about
     monkeypatch.setattr(themes_module, "MIN_MEAN_ITEMS", 10**9)

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 
 from ..settings import Settings
 from ..store import FeedbackStore
-from .categorize import CategoryClassifier, SupervisedHead
+from .categorize import FEW_LABELS, CategoryClassifier, SupervisedHead
 from .entities import EntityExtractor, load_dictionary
 from .frame import load_frame
 from .priority import item_priority
@@ -118,7 +118,10 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
     # 2. calibrate the zero-shot classifier on the store as a whole (its statistics and self-training need a
     #    population; batch-by-batch calibration measured 0.47 vs 0.59 category accuracy on the sample)
     head = analyzer.classifier.supervised
-    if todo_ids and (head is None or head.labels_per_class() < 30):  # a small head still leans on zero-shot
+    # themes are clustered within categories only when a well-trained head makes the categories trustworthy;
+    # zero-shot categories are noisy enough to split one demand over several categories (themes.py)
+    within = head is not None and head.labels_per_class() >= FEW_LABELS
+    if todo_ids and not within:  # a small head still leans on zero-shot
         every = sorted(meta_ids)
         step = max(1, len(every) // FIT_SAMPLE)
         sample = store.get_with_vectors(every[::step][:FIT_SAMPLE])
@@ -135,6 +138,9 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
         )
         for (item, _), values in zip(chunk, fields):
             values["analysis_hash"] = analyzer.item_hash(item.metadata.get("content_hash", ""))
+            if within and item.metadata.get("theme_id") and item.metadata.get("category") != values["category"]:
+                # its theme belongs to another category now; "" = no theme (Chroma cannot delete a key)
+                values.update(theme_id="", theme_label="")
         store.update_metadata([item.id for item, _ in chunk], fields)
         report.analysed += len(chunk)
         bar.update(len(chunk))
@@ -145,9 +151,10 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
     frame["theme_id_stored"] = frame["theme_id"]
     saved = None if full else store.load_state(THEMES_KEY)
     state = ThemeState.from_json(saved) if saved and ThemeState.is_current(saved) else None
-    if state is not None and state.embedder != store.embedder_name:
+    if state is not None and (state.embedder != store.embedder_name or state.within_categories != within):
         state = None
     before = set(state.themes) if state else set()
+    rebuilt = state is None
     # only items without a theme: the model counts members, and an item passed twice would count twice
     # (and only when something new arrived: a re-run over an unchanged store must change nothing; items left
     # without a theme get another chance when new feedback may make them recur)
@@ -165,9 +172,12 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
             [item.metadata.get("category", "other") for item, _ in chunk],
             [item.metadata.get("lang", "und") for item, _ in chunk],
             embedder=store.embedder_name,
+            within_categories=within,
         )
         store.save_state(THEMES_KEY, state.to_json())
-        frame["theme_id"] = frame["id"].map(assigned).astype(object).fillna(frame["theme_id"].astype(object))
+        assigned_now = frame["id"].map(assigned).astype(object)
+        # a rebuilt model replaces every theme: an id from the old one must not survive
+        frame["theme_id"] = assigned_now if rebuilt else assigned_now.fillna(frame["theme_id"].astype(object))
     if state is not None:
         report.themes = len(state.themes)
         report.new_themes = len(set(state.themes) - before)
@@ -183,6 +193,8 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
                 change.update(theme_id=row.theme_id, theme_label=labels[row.theme_id])
         else:
             report.unassigned += 1
+            if _value(row.theme_id_stored):  # its theme is gone (the model was rebuilt): "" = no theme
+                change.update(theme_id="", theme_label="")
         if float(row.priority_new) != _value(row.priority):
             change["priority"] = float(row.priority_new)
         if change:

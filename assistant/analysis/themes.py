@@ -18,12 +18,11 @@
 5. describe c-TF-IDF keywords and a label for every theme, against all the others (keywords.py).
 
 Why across categories: items are clustered together whatever category they were given, so one demand is
-one theme even when the zero-shot classifier files its items under different categories (it agrees with
-the sample's own categories for about two items in three). Measured on the bilingual sample data
-(bench/themes.py, docs/benchmarks.md): with the classifier's categories, clustering within each category
-(the earlier method) scored NMI 0.66 against the planted themes and split the "pause subscription"
-request over four themes; clustering across categories scores 0.75. With perfect categories, clustering
-within them does better (0.84): that is what a trained classifier could buy.
+one theme even when the zero-shot classifier files its items under different categories (on the sample
+data it agrees with the generator's categories for about two items in three, docs/quality.md). With
+categories that can be trusted (a classifier trained on enough labels), clustering within each category,
+centred per (category, language), gives purer themes: `within_categories`, which `analyze` picks then.
+bench/themes.py measures both against the sample's planted themes (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -46,6 +45,7 @@ from .keywords import count_terms, is_chinese, make_label, rank_keywords
 
 SCHEMA = 2            # 2: clustered across categories, centred per language (1: within each category)
 LINK_DISTANCE = 0.85  # average linkage: members of a new theme average cosine >= 0.15 to each other (centred)
+LINK_DISTANCE_WITHIN = 0.94  # the same within one category, centred per (category, language): tighter groups
 ASSIGN_SIM = 0.30     # item -> theme centroid, to join an existing theme
 LOOSE_SIM = 0.20      # the looser bar for the residue
 SAMPLE = 4000         # largest set clustered at once: the condensed distance matrix is 8 * n^2 / 2 bytes
@@ -83,13 +83,15 @@ class ThemeState:
     themes: dict[str, Theme] = field(default_factory=dict)
     embedder: str = ""
     version: int = 0
-    means: dict[str, list[float]] = field(default_factory=dict)  # "*|lang", "*|*"
+    means: dict[str, list[float]] = field(default_factory=dict)  # "*|lang", "*|*" (and "category|lang" ...)
+    within_categories: bool = False  # clustered within each category (for trustworthy, e.g. trained, categories)
 
     def to_json(self) -> str:
         """The state as a JSON document (themes in id order, so equal states give equal text)."""
         themes = [asdict(self.themes[k]) for k in sorted(self.themes)]
         doc = {"schema": SCHEMA, "embedder": self.embedder, "version": self.version,
-               "means": {k: self.means[k] for k in sorted(self.means)}, "themes": themes}
+               "means": {k: self.means[k] for k in sorted(self.means)}, "within_categories": self.within_categories,
+               "themes": themes}
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -99,7 +101,8 @@ class ThemeState:
         if doc.get("schema", 1) > SCHEMA:
             raise ConfigError("the saved theme model is from a newer version; run `assistant analyze --full`")
         themes = {t["id"]: Theme(**t) for t in doc.get("themes", [])}
-        return cls(themes, doc.get("embedder", ""), int(doc.get("version", 0)), dict(doc.get("means", {})))
+        return cls(themes, doc.get("embedder", ""), int(doc.get("version", 0)), dict(doc.get("means", {})),
+                   bool(doc.get("within_categories", False)))
 
     @staticmethod
     def is_current(text: str | dict) -> bool:
@@ -121,10 +124,13 @@ class ThemeState:
 
 def update_themes(state: ThemeState | None, ids: list[str], vectors: np.ndarray, texts: list[str],
                   categories: list[str], langs: list[str], *, embedder: str, seed: int = 0, min_size: int = 5,
-                  now: str | None = None) -> tuple[ThemeState, dict[str, str]]:
+                  now: str | None = None, within_categories: bool | None = None) -> tuple[ThemeState, dict[str, str]]:
     """Assign items to themes: existing themes first (nearest centroid above a similarity threshold), then cluster
     the rest into new themes; returns the new state and item id -> theme id. `categories` name new themes
-    (the founders' most common one) and are counted per theme; they do not decide who clusters with whom.
+    (the founders' most common one) and are counted per theme; they do not decide who clusters with whom,
+    unless `within_categories` (for categories that can be trusted, such as a trained classifier's): then
+    items are centred per (category, language) and clustered within their category, as in schema 1. A saved
+    state keeps the choice it was built with; asking for the other one raises ConfigError.
 
     Items left in no theme are absent from the mapping; pass them again with the next batch. The input state is
     not modified. `now` (an ISO date; today in UTC by default) stamps the `created` field of new themes.
@@ -142,7 +148,10 @@ def update_themes(state: ThemeState | None, ids: list[str], vectors: np.ndarray,
     if n and dims and dims != {np.shape(vectors)[1]}:
         raise ConfigError(f"the theme model has {dims.pop()}-dimensional centroids but the vectors have "
                           f"{np.shape(vectors)[1]}; rebuild it with `assistant analyze --full`")
-    state = copy.deepcopy(state) if state is not None else ThemeState()
+    if state is not None and within_categories is not None and state.within_categories != within_categories:
+        raise ConfigError("the theme model was clustered " + ("within" if state.within_categories else "across")
+                          + " categories; rebuild it with `assistant analyze --full` to change that")
+    state = copy.deepcopy(state) if state is not None else ThemeState(within_categories=bool(within_categories))
     state.embedder, state.version = embedder, state.version + 1
     now = now or datetime.now(UTC).date().isoformat()
     if n == 0:
@@ -157,11 +166,21 @@ def update_themes(state: ThemeState | None, ids: list[str], vectors: np.ndarray,
     texts = [texts[i] or "" for i in order]
     cats = [str(categories[i] or "other") for i in order]
     lang_of = [str(langs[i] or "und") for i in order]
-    X = _centre(state, np.asarray(vectors, dtype=np.float32)[order], lang_of)
+    within = state.within_categories
+    X = _centre(state, np.asarray(vectors, dtype=np.float32)[order], lang_of, cats if within else None)
 
     members: dict[str, list[int]] = {}    # theme key -> rows joining it now
     founders: dict[str, list[int]] = {}   # new theme key -> rows that founded it (they fix its id)
-    _place(state, np.arange(n), X, members, founders, np.random.default_rng([seed, zlib.crc32(b"themes")]), min_size)
+    if within:
+        by_category: dict[str, list[int]] = {}
+        for row, cat in enumerate(cats):
+            by_category.setdefault(cat, []).append(row)
+        for cat, rows in sorted(by_category.items()):
+            _place(state, np.array(rows), X, members, founders,
+                   np.random.default_rng([seed, zlib.crc32(cat.encode())]), min_size, cat)
+    else:
+        _place(state, np.arange(n), X, members, founders, np.random.default_rng([seed, zlib.crc32(b"themes")]),
+               min_size)
 
     for key, rows_list in members.items():
         theme = state.themes.get(key)
@@ -176,9 +195,10 @@ def update_themes(state: ThemeState | None, ids: list[str], vectors: np.ndarray,
 
 
 def _place(state: ThemeState, rows: np.ndarray, X: np.ndarray, members: dict[str, list[int]],
-           founders: dict[str, list[int]], rng: np.random.Generator, min_size: int) -> None:
-    """Steps 2-4: join existing themes, cluster the rest, place the residue."""
-    keys = sorted(state.themes)
+           founders: dict[str, list[int]], rng: np.random.Generator, min_size: int, category: str | None = None) -> None:
+    """Steps 2-4 for `rows` (one category's, when clustering within categories): join existing themes,
+    cluster the rest, place the residue."""
+    keys = sorted(k for k, t in state.themes.items() if category is None or t.category == category)
     free = np.ones(len(rows), dtype=bool)
     if keys:
         best, sim = _nearest(X[rows], _unit([state.themes[k].centroid for k in keys], X.shape[1]))
@@ -187,8 +207,9 @@ def _place(state: ThemeState, rows: np.ndarray, X: np.ndarray, members: dict[str
         free = sim < ASSIGN_SIM
     rest = rows[free]
     new_keys = []
-    for g, group in enumerate(_cluster(X[rest], min_size, rng)):
-        key = f"\0new\0{g:05d}"  # placeholder until keywords give the theme a readable id
+    cut = LINK_DISTANCE if category is None else LINK_DISTANCE_WITHIN
+    for g, group in enumerate(_cluster(X[rest], min_size, rng, cut)):
+        key = f"\0{category or ''}\0{g:05d}"  # placeholder until keywords give the theme a readable id
         new_keys.append(key)
         founders[key] = [int(r) for r in rest[group]]
         members[key] = list(founders[key])
@@ -203,30 +224,33 @@ def _place(state: ThemeState, rows: np.ndarray, X: np.ndarray, members: dict[str
             members.setdefault(targets[best[j]], []).append(int(residue[j]))
 
 
-def _centre(state: ThemeState, V: np.ndarray, langs: list[str]) -> np.ndarray:
-    """Vectors minus the mean of their language, re-normalised; records missing means in `state`."""
-    by_lang: dict[str, list[int]] = {}
+def _centre(state: ThemeState, V: np.ndarray, langs: list[str], cats: list[str] | None = None) -> np.ndarray:
+    """Vectors minus the mean of their language (of their (category, language) when `cats` are given),
+    re-normalised; records missing means in `state`."""
+    pairs: dict[tuple[str | None, str], list[int]] = {}
     for row, lang in enumerate(langs):
-        by_lang.setdefault(lang, []).append(row)
+        pairs.setdefault((cats[row] if cats else None, lang), []).append(row)
     pools: dict[str, list[int]] = {}
-    for lang, rows in by_lang.items():
-        for key in _mean_keys(lang):
+    for (cat, lang), rows in pairs.items():
+        for key in _mean_keys(lang, cat):
             pools.setdefault(key, []).extend(rows)
     for key, rows in sorted(pools.items()):
         if key not in state.means and len(rows) >= MIN_MEAN_ITEMS:
             state.means[key] = _rounded(V[sorted(rows)].astype(np.float64).mean(axis=0))
     X = np.array(V, dtype=np.float32)
-    for lang, rows in by_lang.items():
-        # a rare language borrows the mean over all languages
-        found = next((key for key in _mean_keys(lang) if key in state.means), None)
+    for (cat, lang), rows in pairs.items():
+        # a rare language (or category) borrows a broader mean
+        found = next((key for key in _mean_keys(lang, cat) if key in state.means), None)
         if found:
             X[rows] -= np.asarray(state.means[found], dtype=np.float32)
     return _normalise(X)
 
 
-def _mean_keys(lang: str) -> tuple[str, ...]:
+def _mean_keys(lang: str, category: str | None = None) -> tuple[str, ...]:
     """Where to look for the mean to subtract, most specific first."""
-    return (f"*|{lang}", "*|*")
+    if category is None:
+        return (f"*|{lang}", "*|*")
+    return (f"{category}|{lang}", f"*|{lang}", f"{category}|*", "*|*")
 
 
 def _most_common(values: list[str]) -> str:
@@ -236,7 +260,7 @@ def _most_common(values: list[str]) -> str:
     return min(v for v, c in counts.items() if c == top)
 
 
-def _cluster(X: np.ndarray, min_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+def _cluster(X: np.ndarray, min_size: int, rng: np.random.Generator, cut: float) -> list[np.ndarray]:
     """Groups of row indices of X that form themes (min_size rows or more), largest first."""
     left, groups = np.arange(len(X)), []
     for _ in range(ROUNDS):
@@ -244,7 +268,7 @@ def _cluster(X: np.ndarray, min_size: int, rng: np.random.Generator) -> list[np.
             break
         whole = len(left) <= SAMPLE
         sample = left if whole else np.sort(rng.choice(left, SAMPLE, replace=False))
-        labels = _average_linkage(X[sample])
+        labels = _average_linkage(X[sample], cut)
         # in a sample, a theme of min_size items overall shows up with proportionally fewer
         need = min_size if whole else max(3, math.ceil(min_size * len(sample) / len(left)))
         found = [sample[labels == k] for k in np.unique(labels) if np.count_nonzero(labels == k) >= need]
@@ -260,8 +284,8 @@ def _cluster(X: np.ndarray, min_size: int, rng: np.random.Generator) -> list[np.
     return sorted(groups, key=lambda g: (-len(g), int(g[0])))
 
 
-def _average_linkage(X: np.ndarray) -> np.ndarray:
-    """Flat cluster labels from average-linkage clustering cut at LINK_DISTANCE (cosine distance)."""
+def _average_linkage(X: np.ndarray, cut: float) -> np.ndarray:
+    """Flat cluster labels from average-linkage clustering cut at `cut` (cosine distance)."""
     if len(X) < 2:
         return np.ones(len(X), dtype=int)
     from scipy.cluster.hierarchy import fcluster, linkage
@@ -273,7 +297,7 @@ def _average_linkage(X: np.ndarray) -> np.ndarray:
     np.fill_diagonal(D, 0.0)
     distances = squareform(D, checks=False)
     del D
-    return fcluster(linkage(distances, method="average"), LINK_DISTANCE, criterion="distance")
+    return fcluster(linkage(distances, method="average"), cut, criterion="distance")
 
 
 def _absorb(theme: Theme, X: np.ndarray, langs: list[str], texts: list[str], categories: list[str]) -> None:
