@@ -255,7 +255,7 @@ def test_chat_streams_a_cited_answer(state, web_settings):
     steps = list(callback(demo, "ask")("What do customers say about the price increase?", [], {}))
     messages, _, sources, evidence, card, backend, _ = steps[-1]
     assert messages[0] == {"role": "user", "content": "What do customers say about the price increase?"}
-    assert any(m.get("metadata", {}).get("title", "").startswith("🔎 search_feedback") for m in messages)
+    assert any(m.get("metadata", {}).get("title", "") == "🔎 looked up search_feedback" for m in messages)
     answer = messages[-1]["content"]
     assert "[1]" in answer and "none" in backend
     choices = sources["choices"]
@@ -286,6 +286,24 @@ def test_chat_streams_tokens_from_an_openai_compatible_endpoint(web_settings, op
     partial = [t for t in texts[:-1] if t not in ("…", final)]
     assert partial and all(final.startswith(t.rstrip("…").strip()[:10]) for t in partial)  # it streamed
     assert step[2]["choices"]  # the citation is listed
+
+
+def test_a_question_the_agent_cannot_answer_is_explained_in_the_chat(web_settings):
+    from assistant.agent.types import Event, ToolCall
+
+    class Refusing:
+        backend = "none"
+
+        def stream(self, question, history=None):
+            yield Event("tool", ToolCall("evaluate_effect", {"query": "android checkout"}))
+            raise ConfigError("give the date of the action (e.g. 'after the fix on 2026-09-21')")
+
+    state = WebState(web_settings, assistant_factory=lambda _: Refusing())
+    demo = build_app(web_settings, state=state)
+    messages, *_, status = last(callback(demo, "ask")("Did the Android fix work?", [], {}))
+    assert [m["role"] for m in messages] == ["user", "assistant", "assistant"]
+    assert messages[1]["metadata"]["title"] == "🔎 looked up evaluate_effect"
+    assert messages[2]["content"] == status == "⚠️ give the date of the action (e.g. 'after the fix on 2026-09-21')"
 
 
 def test_reply_and_plan_drafts_stream(state, web_settings):

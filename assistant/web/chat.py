@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ConfigError
-from .format import clip, feedback_card, shows_errors
+from ..errors import AssistantError, ConfigError
+from .format import clip, error_message, feedback_card, shows_errors
 from .state import WebState
 from .stream import run_stream
 
@@ -87,26 +87,39 @@ def build(state: WebState, demo) -> None:
         history = prior_turns(messages)
         messages = list(messages or []) + [{"role": "user", "content": text}]
         shown_tools = 0
-        for now in run_stream(state.assistant().stream(text, history=history or None)):
-            while shown_tools < len(now.tools):
-                messages.append({"role": "assistant", "content": "",
-                                 "metadata": {"title": f"🔎 {now.tools[shown_tools]}", "status": "done"}})
-                shown_tools += 1
-            reply = {"role": "assistant", "content": now.text or "…"}
+
+        def say(content: str) -> None:
+            reply = {"role": "assistant", "content": content}
             if messages[-1]["role"] == "assistant" and not messages[-1].get("metadata"):
                 messages[-1] = reply
             else:
                 messages.append(reply)
-            if now.result is None:
-                yield messages, "", gr.update(), known, gr.update(), gr.update(), now.status
-                continue
-            result = now.result
-            known = {**known, **{k: dict(v) for k, v in (result.evidence or {}).items()}}
-            choices = citation_choices(result)
-            first = choices[0][1] if choices else None
-            yield (messages, "", gr.update(choices=choices, value=first), known,
-                   feedback_card(first, known[first]) if first in known else "",
-                   f"Answering with backend **{result.backend}**.", now.status)
+
+        try:
+            for now in run_stream(state.assistant().stream(text, history=history or None)):
+                while shown_tools < len(now.tools):
+                    call = now.tools[shown_tools]
+                    messages.append({"role": "assistant", "content": f"`{call}`",
+                                     "metadata": {"title": f"🔎 looked up {call.split('(', 1)[0]}",
+                                                  "status": "done"}})
+                    shown_tools += 1
+                say(now.text or "…")
+                yield update(now, messages, known)
+        except AssistantError as exc:  # the question could not be answered: say why, in the conversation
+            say(error_message(exc))
+            yield messages, "", gr.update(), known, gr.update(), gr.update(), error_message(exc)
+
+    def update(now, messages, known):
+        """The page after one step of the stream; with the final answer, its sources and the first card."""
+        if now.result is None:
+            return messages, "", gr.update(), known, gr.update(), gr.update(), now.status
+        result = now.result
+        known = {**known, **{k: dict(v) for k, v in (result.evidence or {}).items()}}
+        choices = citation_choices(result)
+        first = choices[0][1] if choices else None
+        return (messages, "", gr.update(choices=choices, value=first), known,
+                feedback_card(first, known[first]) if first in known else "",
+                f"Answering with backend **{result.backend}**.", now.status)
 
     def open_source(item_id: str | None, known: dict[str, Any]):
         if not item_id or item_id not in known:
