@@ -87,7 +87,16 @@ def _search(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -> 
         return (f"没有找到与“{query}”相关的反馈{scope}。" if zh else f"No feedback matches “{query}”{scope}.")
     head = (f"与“{query}”最相关的反馈示例{scope}(按相关度排序,不是全部):" if zh
             else f"Examples of feedback closest to “{query}”{scope}, most relevant first (not a count of all):")
-    return "\n".join([head] + [_item_line(i, ev[i], cites, zh) for i in hits])
+    lines = [head] + [_item_line(i, ev[i], cites, zh) for i in hits]
+    themes = r.data.get("themes") or []
+    if themes:
+        if zh:
+            lines.append("这些反馈主要属于以下主题(同一范围内的条数):" + ";".join(
+                f"{t['label']}:{t['items']} 条" for t in themes))
+        else:
+            lines.append("Most of them belong to these themes (items in the same scope): " + "; ".join(
+                f"{t['label']}: {t['items']} items" for t in themes))
+    return "\n".join(lines)
 
 
 def _demands(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -> str:

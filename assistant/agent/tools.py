@@ -88,7 +88,27 @@ def search_feedback(ctx: DataContext, query: str, *, since=None, until=None, cat
     args = {"query": query, **_window_args(since, until), "category": category, "channel": channel, "lang": lang,
             "sentiment": sentiment, "tier": tier, "customer_id": customer_id, "k": k}
     return ToolResult("search_feedback", _compact(args), [h.id for h in hits],
-                      {"hits": [{"id": h.id, "score": h.score} for h in hits]})
+                      {"hits": [{"id": h.id, "score": h.score} for h in hits],
+                       "themes": _hit_themes(ctx, [h.id for h in hits], since=since, until=until, category=category,
+                                             channel=channel, lang=lang, sentiment=sentiment, tier=tier,
+                                             customer_id=customer_id)})
+
+
+def _hit_themes(ctx: DataContext, ids: list[str], **filters) -> list[dict]:
+    """The themes most hits belong to, each with how many items it has under the same filters: a count
+    that is true of the data (the hits themselves are only the nearest examples)."""
+    if not ids:
+        return []
+    frame = ctx.frame()
+    themes = frame.set_index("id")["theme_id"].reindex(ids).dropna()
+    if themes.empty:
+        return []
+    top = themes.value_counts()
+    top = top[top >= 2].head(3)
+    scope = _filtered(ctx, **filters)
+    labels = frame.dropna(subset=["theme_id"]).groupby("theme_id")["theme_label"].first()
+    return [{"theme_id": t, "label": str(labels.get(t, t)), "hits": int(n),
+             "items": int((scope["theme_id"] == t).sum())} for t, n in top.items()]
 
 
 # --------------------------------------------------------------------------- demands
