@@ -255,7 +255,7 @@ def test_chat_streams_a_cited_answer(state, web_settings):
     steps = list(callback(demo, "ask")("What do customers say about the price increase?", [], {}))
     messages, _, sources, evidence, card, backend, _ = steps[-1]
     assert messages[0] == {"role": "user", "content": "What do customers say about the price increase?"}
-    assert any(m.get("metadata", {}).get("title", "") == "🔎 looked up search_feedback" for m in messages)
+    assert any(m.get("metadata", {}).get("title", "") == "Looked up search_feedback" for m in messages)
     answer = messages[-1]["content"]
     assert "[1]" in answer and "none" in backend
     choices = sources["choices"]
@@ -302,7 +302,7 @@ def test_a_question_the_agent_cannot_answer_is_explained_in_the_chat(web_setting
     demo = build_app(web_settings, state=state)
     messages, *_, status = last(callback(demo, "ask")("Did the Android fix work?", [], {}))
     assert [m["role"] for m in messages] == ["user", "assistant", "assistant"]
-    assert messages[1]["metadata"]["title"] == "🔎 looked up evaluate_effect"
+    assert messages[1]["metadata"]["title"] == "Looked up evaluate_effect"
     assert messages[2]["content"] == status == "⚠️ give the date of the action (e.g. 'after the fix on 2026-09-21')"
 
 

@@ -62,7 +62,7 @@ def build(state: WebState, demo) -> None:
     backend = gr.Markdown(elem_id="chat-backend")
     with gr.Row():
         with gr.Column(scale=3):
-            chatbot = gr.Chatbot(label="Assistant", height=480, elem_id="chat-bot", buttons=["copy"],
+            chatbot = gr.Chatbot(label="Assistant", height=560, elem_id="chat-bot", buttons=["copy"],
                                  feedback_options=None, placeholder="Ask about your customers' feedback, in "
                                  "English or Chinese. Answers cite the feedback they rest on.")
             question = gr.Textbox(placeholder="Ask a question… / 请输入问题…", show_label=False, submit_btn="Ask",
@@ -100,7 +100,7 @@ def build(state: WebState, demo) -> None:
                 while shown_tools < len(now.tools):
                     call = now.tools[shown_tools]
                     messages.append({"role": "assistant", "content": f"`{call}`",
-                                     "metadata": {"title": f"🔎 looked up {call.split('(', 1)[0]}",
+                                     "metadata": {"title": f"Looked up {call.split('(', 1)[0]}",
                                                   "status": "done"}})
                     shown_tools += 1
                 say(now.text or "…")
