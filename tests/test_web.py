@@ -113,6 +113,28 @@ def test_chat_does_not_wait_for_the_dashboard_cache(state, web_settings):
         done.set()
 
 
+@pytest.mark.server
+def test_a_store_on_a_chroma_server(chroma_server, tmp_path):
+    import uuid
+
+    from conftest import web_test_settings
+
+    settings = web_test_settings(tmp_path / "unused").model_copy(
+        update={"chroma_url": chroma_server, "collection": f"web{uuid.uuid4().hex[:10]}"})
+    state = WebState(settings)
+    upload = tmp_path / "server.csv"
+    upload.write_text("text,date,channel\nThe app crashes at checkout,2026-11-01,iOS\n"
+                      "配送太慢了,2026-11-02,weibo\nPrices went up again,2026-11-03,email\n", encoding="utf-8")
+    assert data.ingest_files(state, [str(upload)]).report.added == 3
+    view = dashboard.dashboard_view(state)
+    assert view.channels["count"].sum() == 3 and "**3** items" in view.summary
+    assert len(explore.search_items(state, "checkout crash", k=2)) == 2
+
+    other = FeedbackStore.open(settings)  # another process adds an item: the count changes, the frame follows
+    other.upsert(["x1"], ["late again"], [{"ts": 1762560000, "lang": "en"}], other.embedder.embed_documents(["late"]))
+    assert dashboard.dashboard_view(state).channels["count"].sum() == 4
+
+
 # ---------------------------------------------------------------------------- explore
 def test_search_filters_and_export(state, tmp_path):
     found = explore.search_items(state, "涨价 price increase", k=20, langs=["zh"])
