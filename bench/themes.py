@@ -7,9 +7,9 @@ detected as ingest does, and they are embedded with e5 (cached in /tmp between r
 The default clusters across categories; clustering within categories is measured with the generator's
 categories and with the default taxonomy's zero-shot ones. Reported: themes, unassigned share, purity /
 NMI / ARI against the ground-truth themes, cross-language merge rate (bilingual ground-truth themes whose
-English and Chinese items land mostly in the same theme), the same with language centring switched off, determinism, extension (weeks 1-11 then 12-14; weeks 1-8
-then the outage week 9), and time and peak memory of one process clustering N synthetic vectors (the
-sample's vectors resampled with noise, with their texts). Writes docs/benchmarks.md (section "themes").
+English and Chinese items land mostly in the same theme), the same with language centring switched off,
+determinism, extension (weeks 1-11 then 12-14; weeks 1-8 then the outage week 9), and time and peak memory
+of one process clustering N synthetic vectors (the sample's vectors resampled with noise, with their texts). Writes docs/benchmarks.md (section "themes").
 """
 
 from __future__ import annotations

@@ -45,9 +45,10 @@ from .keywords import count_terms, is_chinese, make_label, rank_keywords
 
 SCHEMA = 2            # 2: clustered across categories, centred per language (1: within each category)
 LINK_DISTANCE = 0.85  # average linkage: members of a new theme average cosine >= 0.15 to each other (centred)
-LINK_DISTANCE_WITHIN = 0.94  # the same within one category, centred per (category, language): tighter groups
-ASSIGN_SIM = 0.30     # item -> theme centroid, to join an existing theme
-LOOSE_SIM = 0.20      # the looser bar for the residue
+ASSIGN_SIM = 0.40     # item -> theme centroid, to join an existing theme (about the 10th percentile of members)
+LOOSE_SIM = 0.35      # the looser bar for the residue (about the 5th percentile of members)
+# within one category, centred per (category, language), vectors are less alike: the same rules, other numbers
+LINK_DISTANCE_WITHIN, ASSIGN_SIM_WITHIN, LOOSE_SIM_WITHIN = 0.94, 0.30, 0.20
 SAMPLE = 4000         # largest set clustered at once: the condensed distance matrix is 8 * n^2 / 2 bytes
 ROUNDS = 3            # sample-cluster-assign rounds over what is left, when a category exceeds SAMPLE
 MIN_MEAN_ITEMS = 20   # items needed to estimate a language's mean
@@ -199,16 +200,17 @@ def _place(state: ThemeState, rows: np.ndarray, X: np.ndarray, members: dict[str
     """Steps 2-4 for `rows` (one category's, when clustering within categories): join existing themes,
     cluster the rest, place the residue."""
     keys = sorted(k for k, t in state.themes.items() if category is None or t.category == category)
+    cut, assign, loose = ((LINK_DISTANCE, ASSIGN_SIM, LOOSE_SIM) if category is None
+                          else (LINK_DISTANCE_WITHIN, ASSIGN_SIM_WITHIN, LOOSE_SIM_WITHIN))
     free = np.ones(len(rows), dtype=bool)
     if keys:
         best, sim = _nearest(X[rows], _unit([state.themes[k].centroid for k in keys], X.shape[1]))
-        for j in np.flatnonzero(sim >= ASSIGN_SIM):
+        for j in np.flatnonzero(sim >= assign):
             members.setdefault(keys[best[j]], []).append(int(rows[j]))
-        free = sim < ASSIGN_SIM
+        free = sim < assign
     rest = rows[free]
     new_keys = []
-    cut = LINK_DISTANCE if category is None else LINK_DISTANCE_WITHIN
-    for g, group in enumerate(_cluster(X[rest], min_size, rng, cut)):
+    for g, group in enumerate(_cluster(X[rest], min_size, rng, cut, assign)):
         key = f"\0{category or ''}\0{g:05d}"  # placeholder until keywords give the theme a readable id
         new_keys.append(key)
         founders[key] = [int(r) for r in rest[group]]
@@ -220,7 +222,7 @@ def _place(state: ThemeState, rows: np.ndarray, X: np.ndarray, members: dict[str
         centroids = [state.themes[k].centroid for k in keys] + [X[founders[k]].mean(axis=0) for k in new_keys]
         best, sim = _nearest(X[residue], _unit(centroids, X.shape[1]))
         targets = keys + new_keys
-        for j in np.flatnonzero(sim >= LOOSE_SIM):
+        for j in np.flatnonzero(sim >= loose):
             members.setdefault(targets[best[j]], []).append(int(residue[j]))
 
 
@@ -260,7 +262,7 @@ def _most_common(values: list[str]) -> str:
     return min(v for v, c in counts.items() if c == top)
 
 
-def _cluster(X: np.ndarray, min_size: int, rng: np.random.Generator, cut: float) -> list[np.ndarray]:
+def _cluster(X: np.ndarray, min_size: int, rng: np.random.Generator, cut: float, assign: float) -> list[np.ndarray]:
     """Groups of row indices of X that form themes (min_size rows or more), largest first."""
     left, groups = np.arange(len(X)), []
     for _ in range(ROUNDS):
@@ -275,7 +277,7 @@ def _cluster(X: np.ndarray, min_size: int, rng: np.random.Generator, cut: float)
         if found and not whole:
             others = np.setdiff1d(left, sample)
             best, sim = _nearest(X[others], _unit([X[g].mean(axis=0) for g in found], X.shape[1]))
-            found = [np.sort(np.concatenate([g, others[(best == k) & (sim >= ASSIGN_SIM)]])) for k, g in enumerate(found)]
+            found = [np.sort(np.concatenate([g, others[(best == k) & (sim >= assign)]])) for k, g in enumerate(found)]
         kept = [g for g in found if len(g) >= min_size]
         groups += kept
         if whole or not kept:
