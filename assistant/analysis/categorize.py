@@ -19,9 +19,9 @@ Zero-shot works with any embedder, over the vectors already in the store (nothin
    (not to the fallback category). The taxonomy's author wrote them as "this is what we mean": a literal
    match is the most explainable sign there is, and vectors blur it ("crashes at checkout" sits near
    payments; "is there a way to skip a week" near deliveries, though it asks for a feature).
-5. **Decision.** evidence = word + SENTENCE_WEIGHT x sentence + keywords. The fallback category ("other") gets at
-   least FALLBACK_EVIDENCE: it wins when no category stands out like an outlier (z >= 3), or when its own
-   description does best.
+5. **Decision.** evidence = word + SENTENCE_WEIGHT x sentence + keywords. The fallback category ("other")
+   gets at least FALLBACK_EVIDENCE: it wins when no category stands out like an outlier (z >= 3), or when
+   its own description does best.
 6. **Self-training** (batches of at least MIN_SELF_TRAIN items, or after `fit` on the whole store): a
    logistic regression on the item vectors learns the zero-shot labels of the batch and the two
    distributions are multiplied, which pulls each item towards its neighbours' categories.
