@@ -86,6 +86,21 @@ def open_tab(page, name: str) -> None:
     page.get_by_role("tab", name=name).click()
 
 
+def choose_file(page, component: str, path: Path) -> None:
+    """Put a file in a File component and wait until the page shows it.
+
+    With the machine under heavy load, the file chosen first was not picked up in 2 of about 10 full runs
+    (the cause was not found; the same test alone never failed); choosing it again is what a user would do."""
+    for attempt in range(3):
+        page.locator(f"{component} input[type=file]").set_input_files(str(path))
+        try:
+            page.locator(component).get_by_text(path.name).wait_for(timeout=20_000)
+            return
+        except Exception:
+            if attempt == 2:
+                raise
+
+
 def screenshot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(800)  # let charts finish their transition
@@ -183,8 +198,7 @@ def test_upload_a_csv_and_see_it_counted(page, tmp_path):
                       "The delivery was two hours late and the box was warm,2026-11-07,C7001\n"
                       "配送太慢了，菜都不新鲜了,2026-11-07,C7002\n"
                       "Checkout crashed twice,yesterday-ish,C7003\n", encoding="utf-8")
-    page.locator("#data-files input[type=file]").set_input_files(str(upload))
-    page.locator("#data-files").get_by_text("web_upload.csv").wait_for()
+    choose_file(page, "#data-files", upload)
     page.locator("#data-ingest").click()
     page.locator("#data-summary").get_by_text("added").wait_for()
     summary = page.locator("#data-summary").inner_text()
