@@ -71,6 +71,7 @@ _FILLER = re.compile(
     r"\b(what|which|who|show|me|list|find|give|tell|are|is|the|a|an|about|of|on|in|for|any|were|was|there|do|does|"
     r"did|top|most|main|biggest|customers?|complaints?|complain|feedback|items?|please|this|last|week|month|"
     r"after|before|drop|fall|go|down|fix|fixed|ones?|mentions?|mentioning|regarding|related|to|with|and|we|our|"
+    r"say|says|said|saying|think|thinks|people|users?|"
     r"have|had|got|get)\b|[?？!！,，。.]|有哪些|哪些|关于|的|投诉|反馈|是什么|有什么|吗|呢|请|列出|给我|看看", re.I)
 
 

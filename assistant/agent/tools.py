@@ -122,7 +122,8 @@ def top_demands(ctx: DataContext, *, since=None, until=None, category: str | Non
                       sentiment="negative" if complaints else None, with_window=False)
     n = max(1, min(int(n), 20))
     ranked = rank_demands(frame, since=_epoch(since), until=_inclusive_end(until), weights=ctx.settings.priority,
-                          limit=n) if len(frame) else []
+                          limit=n + 1) if len(frame) else []
+    ranked = [d for d in ranked if d.key != "unassigned"][:n]  # items no theme took are not one demand
     in_window = _filtered(ctx, since=since, until=until, category=category, channel=channel, tier=tier,
                           sentiment="negative" if complaints else None)
     demands, ids = [], []
