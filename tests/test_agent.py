@@ -168,8 +168,8 @@ def test_routed_model_route_is_schema_checked_and_answer_markers_filtered(store_
     answer = a.ask("what are people angry about regarding cost this week?")
     assert answer.tool_calls[0].name == "top_demands"
     assert answer.tool_calls[0].arguments["category"] == "pricing"
-    assert "[42]" not in answer.answer
-    assert len(answer.citations) == 2 and set(answer.citations) <= set(answer.evidence)
+    assert "[42]" not in answer.answer and "[1]" in answer.answer
+    assert answer.citations and set(answer.citations) <= set(answer.evidence)
     # the answer prompt carried the tool's facts, inside the data fences
     prompt = model.seen[-1][-1].content
     assert "FACTS:" in prompt and "<<<" in prompt and "priority" in prompt
@@ -223,9 +223,10 @@ def test_free_mode_runs_the_tools_the_model_calls(store_settings, store):
     model = scripted(calls, "Late deliveries recur [1][2]; the top service demand is shown in [5]. Made up: [77].")
     a = assistant(store_settings, store, backend(model, strong=True, name="openai"))
     answer = a.ask("why are customers unhappy with deliveries?")
-    assert [c.name for c in answer.tool_calls] == ["search_feedback", "top_demands"]
-    assert answer.tool_calls[0].arguments["query"] == "late delivery"
-    assert "[77]" not in answer.answer and len(answer.citations) == 3
+    assert sorted(c.name for c in answer.tool_calls) == ["search_feedback", "top_demands"]  # run concurrently
+    search = next(c for c in answer.tool_calls if c.name == "search_feedback")
+    assert search.arguments["query"] == "late delivery" and search.arguments["sentiment"] == "negative"
+    assert "[77]" not in answer.answer and 2 <= len(answer.citations) <= 3
     # the tool results the model saw were our described facts with markers
     tool_messages = [m for m in model.seen[-1] if m.type == "tool"]
     assert tool_messages and "[1]" in tool_messages[0].content

@@ -123,7 +123,8 @@ def top_demands(ctx: DataContext, *, since=None, until=None, category: str | Non
     n = max(1, min(int(n), 20))
     ranked = rank_demands(frame, since=_epoch(since), until=_inclusive_end(until), weights=ctx.settings.priority,
                           limit=n + 1) if len(frame) else []
-    ranked = [d for d in ranked if d.key != "unassigned"][:n]  # items no theme took are not one demand
+    themed = [d for d in ranked if d.key != "unassigned"][:n]  # items no theme took are not one demand ...
+    ranked = themed or ranked[:1]  # ... unless they are all there is
     in_window = _filtered(ctx, since=since, until=until, category=category, channel=channel, tier=tier,
                           sentiment="negative" if complaints else None)
     demands, ids = [], []
@@ -131,7 +132,7 @@ def top_demands(ctx: DataContext, *, since=None, until=None, category: str | Non
         evidence = list(d.evidence[:3])
         ids += [i for i in evidence if i not in ids]
         demands.append({
-            "label": d.label, "key": d.key, "category": d.category, "count": d.count, "share": d.share,
+            "label": d.label if d.key != "unassigned" else "(not in any theme)", "key": d.key, "category": d.category, "count": d.count, "share": d.share,
             "priority": round(d.priority, 1), "importance": round(d.importance, 3),
             "urgency": round(d.urgency_score, 3), "negative_share": d.negative_share,
             "customers": d.customers, "tiers": d.tiers, "growth": _plain_dict(d.growth),
