@@ -128,7 +128,7 @@ def test_within_categories_clusters_each_category_apart_and_the_choice_sticks(co
     moved = [dict(it, category="pricing") if it["theme"] == "refund" else it for it in corpus]
     _, split = run(moved, within_categories=True)
     assert all(i.startswith("pricing/") for i in theme_of(split, moved)["refund"])
-    assert ThemeState.from_json(state.to_json()).within_categories
+    assert ThemeState.from_json(state.to_json()).within_categories and not state.thresholds  # fixed bars there
     with pytest.raises(ConfigError, match="within categories"):
         run(corpus[:4], state, within_categories=False)
     extended, _ = run(make_items([NEW], per_lang=6, seed=3, start=2000), state)  # None: the state's own choice
@@ -219,6 +219,16 @@ def test_json_round_trip_and_extension_from_a_saved_state(corpus, tmp_path):
     from_disk, m2 = run(batch, loaded)
     assert m1 == m2 and from_memory.to_json() == from_disk.to_json()
     assert from_disk.version == state.version + 1
+
+
+def test_similarity_bars_are_measured_on_the_first_themes_and_kept(corpus):
+    state, _ = run(corpus)
+    # these hand-made themes are tighter than e5's: the bars scale with how alike members are
+    assert themes_module.ASSIGN_SIM < state.thresholds["assign"] and state.thresholds["loose"] < state.thresholds["assign"]
+    extended, _ = run(make_items([NEW], per_lang=6, seed=3, start=2000), ThemeState.from_json(state.to_json()))
+    assert extended.thresholds == state.thresholds
+    few, _ = run(corpus[:20])  # too few founding items to measure: the defaults stay
+    assert few.thresholds == {}
 
 
 def test_another_embedders_state_is_refused(corpus):

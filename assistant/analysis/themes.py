@@ -46,7 +46,11 @@ from .keywords import count_terms, is_chinese, make_label, rank_keywords
 SCHEMA = 2            # 2: clustered across categories, centred per language (1: within each category)
 LINK_DISTANCE = 0.85  # average linkage: members of a new theme average cosine >= 0.15 to each other (centred)
 ASSIGN_SIM = 0.40     # item -> theme centroid, to join an existing theme (about the 10th percentile of members)
-LOOSE_SIM = 0.35      # the looser bar for the residue (about the 5th percentile of members)
+LOOSE_SIM = 0.30      # the looser bar for the residue, which found no theme of its own (below the 5th percentile)
+# How alike a theme's members are depends on the embedder, so the two bars above are e5's defaults: a state
+# measures the median similarity of founding members to their theme on the first MIN_SCALE_ITEMS it clusters
+# and keeps bars at these fractions of it (which give e5 the bars above on the sample data)
+ASSIGN_RATIO, LOOSE_RATIO, MIN_SCALE_ITEMS = 0.73, 0.55, 50
 # within one category, centred per (category, language), vectors are less alike: the same rules, other numbers
 LINK_DISTANCE_WITHIN, ASSIGN_SIM_WITHIN, LOOSE_SIM_WITHIN = 0.94, 0.30, 0.20
 SAMPLE = 4000         # largest set clustered at once: the condensed distance matrix is 8 * n^2 / 2 bytes
@@ -86,12 +90,14 @@ class ThemeState:
     version: int = 0
     means: dict[str, list[float]] = field(default_factory=dict)  # "*|lang", "*|*" (and "category|lang" ...)
     within_categories: bool = False  # clustered within each category (for trustworthy, e.g. trained, categories)
+    thresholds: dict[str, float] = field(default_factory=dict)  # "assign", "loose" when measured (across only)
 
     def to_json(self) -> str:
         """The state as a JSON document (themes in id order, so equal states give equal text)."""
         themes = [asdict(self.themes[k]) for k in sorted(self.themes)]
         doc = {"schema": SCHEMA, "embedder": self.embedder, "version": self.version,
                "means": {k: self.means[k] for k in sorted(self.means)}, "within_categories": self.within_categories,
+               "thresholds": dict(sorted(self.thresholds.items())),
                "themes": themes}
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
 
@@ -103,7 +109,7 @@ class ThemeState:
             raise ConfigError("the saved theme model is from a newer version; run `assistant analyze --full`")
         themes = {t["id"]: Theme(**t) for t in doc.get("themes", [])}
         return cls(themes, doc.get("embedder", ""), int(doc.get("version", 0)), dict(doc.get("means", {})),
-                   bool(doc.get("within_categories", False)))
+                   bool(doc.get("within_categories", False)), dict(doc.get("thresholds", {})))
 
     @staticmethod
     def is_current(text: str | dict) -> bool:
@@ -200,8 +206,8 @@ def _place(state: ThemeState, rows: np.ndarray, X: np.ndarray, members: dict[str
     """Steps 2-4 for `rows` (one category's, when clustering within categories): join existing themes,
     cluster the rest, place the residue."""
     keys = sorted(k for k, t in state.themes.items() if category is None or t.category == category)
-    cut, assign, loose = ((LINK_DISTANCE, ASSIGN_SIM, LOOSE_SIM) if category is None
-                          else (LINK_DISTANCE_WITHIN, ASSIGN_SIM_WITHIN, LOOSE_SIM_WITHIN))
+    cut, assign, loose = ((LINK_DISTANCE, state.thresholds.get("assign", ASSIGN_SIM), state.thresholds.get("loose", LOOSE_SIM))
+                          if category is None else (LINK_DISTANCE_WITHIN, ASSIGN_SIM_WITHIN, LOOSE_SIM_WITHIN))
     free = np.ones(len(rows), dtype=bool)
     if keys:
         best, sim = _nearest(X[rows], _unit([state.themes[k].centroid for k in keys], X.shape[1]))
@@ -216,6 +222,11 @@ def _place(state: ThemeState, rows: np.ndarray, X: np.ndarray, members: dict[str
         founders[key] = [int(r) for r in rest[group]]
         members[key] = list(founders[key])
     placed = {r for key in new_keys for r in founders[key]}
+    if category is None and not state.thresholds and len(placed) >= MIN_SCALE_ITEMS:
+        sims = np.concatenate([X[founders[k]] @ _unit([X[founders[k]].mean(axis=0)], X.shape[1])[0] for k in new_keys])
+        typical = float(np.median(sims))
+        state.thresholds = {"assign": round(ASSIGN_RATIO * typical, 4), "loose": round(LOOSE_RATIO * typical, 4)}
+        assign, loose = state.thresholds["assign"], state.thresholds["loose"]
     residue = np.array([r for r in rest if int(r) not in placed], dtype=int)
     if len(residue) and (keys or new_keys):
         # old themes by their saved centroid, new ones by their founders'
