@@ -146,7 +146,7 @@ def main() -> None:
               "| question | backend | first token | full | tool | cited | grounded |", "|---|---|---|---|---|---|---|"]
     for label, res in reversed(list(results.items())):
         for r in res["rows"]:
-            lines.append(f"| {r['question']} | {label.split(":")[0].split(" ")[0]} | {r['first']:.1f} s | {r['total']:.1f} s | "
+            lines.append(f"| {r['question']} | {label.split(':')[0].split(' ')[0]} | {r['first']:.1f} s | {r['total']:.1f} s | "
                          f"{r['tool']} | {r['cited']} | {'yes' if r['grounded'] else 'no'} |")
     body = "\n".join(lines)
     print("\n" + body)

@@ -47,7 +47,9 @@ def _clip(text: str, limit: int = 140) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _item_line(item_id: str, ev: dict, cites: Citations, zh: bool) -> str:
+def _item_line(item_id: str, ev: dict, cites: Citations, zh: bool, brief: bool = False) -> str:
+    if brief:  # a small model's prompt: every token delays its first word
+        return f"{cites.mark(item_id)} {ev.get('date') or ''} “{_clip(safe_for_model(ev.get('text') or ''), 60)}”"
     bits = [b for b in (ev.get("date"), ev.get("channel"), ev.get("sentiment"), ev.get("category")) if b]
     return f"{cites.mark(item_id)} {' · '.join(str(b) for b in bits)} — “{_clip(safe_for_model(ev.get('text') or ''))}”"
 
@@ -71,12 +73,12 @@ def describe(result: ToolResult, evidence: dict[str, dict], cites: Citations, la
 def _briefer(result: ToolResult) -> ToolResult:
     from dataclasses import replace
 
-    data = dict(result.data)
+    data = dict(result.data, brief=True)
     if result.name == "top_demands":
         data["demands"] = data.get("demands", [])[:3]
     if result.name == "trends":
         data["spikes"], data["emerging"] = data.get("spikes", [])[:3], data.get("emerging", [])[:2]
-    return replace(result, ids=result.ids[:5] if result.name in ("search_feedback", "customer_history") else result.ids,
+    return replace(result, ids=result.ids[:4] if result.name in ("search_feedback", "customer_history") else result.ids,
                    data=data)
 
 
@@ -87,7 +89,7 @@ def _search(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -> 
         return (f"没有找到与“{query}”相关的反馈{scope}。" if zh else f"No feedback matches “{query}”{scope}.")
     head = (f"与“{query}”最相关的反馈示例{scope}(按相关度排序,不是全部):" if zh
             else f"Examples of feedback closest to “{query}”{scope}, most relevant first (not a count of all):")
-    lines = [head] + [_item_line(i, ev[i], cites, zh) for i in hits]
+    lines = [head] + [_item_line(i, ev[i], cites, zh, bool(r.data.get("brief"))) for i in hits]
     themes = r.data.get("themes") or []
     if themes:
         if zh:
@@ -114,7 +116,10 @@ def _demands(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) ->
             grow = (f",{growth['previous']}→{growth['current']} 条" if zh
                     else f", {growth['previous']} → {growth['current']} vs the previous window")
         marks = cites.marks([i for i in d["evidence"] if i in ev][:2])
-        if zh:
+        if r.data.get("brief"):  # label, size, trend: what a summary needs, in few tokens
+            lines.append(f"{n}. {d['label']}: {d['count']} {'条' if zh else 'items'} ({_pct(d['share'])}), "
+                         f"{_pct(d['negative_share'])} {'负面' if zh else 'negative'}{grow} {marks}")
+        elif zh:
             lines.append(f"{n}. {d['label']}({d['category']}):优先级 {d['priority']:.0f}/100,{d['count']} 条"
                          f"(占 {_pct(d['share'])}),负面 {_pct(d['negative_share'])},{d['customers']} 位客户{grow} {marks}")
         else:
@@ -122,7 +127,8 @@ def _demands(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) ->
                          f"({_pct(d['share'])}), {_pct(d['negative_share'])} negative, {d['customers']} customers"
                          f"{grow} {marks}")
         for i in [i for i in d["evidence"] if i in ev][:1]:
-            lines.append(f"   {cites.mark(i)} “{_clip(safe_for_model(ev[i].get('text') or ''), 120)}”")
+            limit = 40 if r.data.get("brief") else 120
+            lines.append(f"   {cites.mark(i)} “{_clip(safe_for_model(ev[i].get('text') or ''), limit)}”")
     return "\n".join(lines)
 
 
@@ -163,7 +169,7 @@ def _customer(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -
             f"{p['first']} 至 {p['last']},渠道:{'、'.join(p['channels'])}。" if zh else
             f"Customer {who} (tier: {tier}) has {p['items']} items, {p['negative']} negative, from {p['first']} to "
             f"{p['last']}, via {', '.join(p['channels'])}.")
-    return "\n".join([head] + [_item_line(i, ev[i], cites, zh) for i in r.ids[:8] if i in ev])
+    return "\n".join([head] + [_item_line(i, ev[i], cites, zh, bool(r.data.get("brief"))) for i in r.ids[:8] if i in ev])
 
 
 def _analyzed(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -> str:
