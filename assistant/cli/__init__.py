@@ -1,7 +1,8 @@
 """The `assistant` command. The only place (with the web app) where errors become messages.
 
 Commands live beside this file by concern: data.py (ingest, stats, search, export, sample),
-analysis.py (analyze, demands, trends, effect, report, train-classifier).
+analysis.py (analyze, demands, trends, effect, report, train-classifier), agent.py (ask, chat, reply,
+plan), doctor.py (doctor), web.py (ui).
 """
 
 from __future__ import annotations
