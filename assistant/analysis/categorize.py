@@ -232,7 +232,7 @@ def category_phrases(name: str, description: str, keywords: tuple[str, ...] = ()
     return list(dict.fromkeys(phrases))  # unique, in order
 
 
-def _keyword_pattern(keywords: tuple[str, ...]) -> "re.Pattern | None":
+def _keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern | None:
     """One case-insensitive regex for a category's keywords: Latin words on word boundaries with an optional
     ending on the last word ("crash" finds "crashes", "crashed"), anything else (Chinese) as a substring."""
     parts = []
