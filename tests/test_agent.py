@@ -226,7 +226,9 @@ def test_free_mode_runs_the_tools_the_model_calls(store_settings, store):
     assert sorted(c.name for c in answer.tool_calls) == ["search_feedback", "top_demands"]  # run concurrently
     search = next(c for c in answer.tool_calls if c.name == "search_feedback")
     assert search.arguments["query"] == "late delivery" and search.arguments["sentiment"] == "negative"
-    assert "[77]" not in answer.answer and 2 <= len(answer.citations) <= 3
+    # marker numbers depend on which tool finished first; [1] and [2] always exist, [77] never does
+    assert "[77]" not in answer.answer and len(answer.citations) >= 2
+    assert set(answer.citations) <= set(answer.evidence)
     # the tool results the model saw were our described facts with markers
     tool_messages = [m for m in model.seen[-1] if m.type == "tool"]
     assert tool_messages and "[1]" in tool_messages[0].content
