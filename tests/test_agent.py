@@ -5,6 +5,7 @@ real openai client over HTTP against the local stand-in server."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -231,7 +232,7 @@ def test_free_mode_runs_the_tools_the_model_calls(store_settings, store):
     assert set(answer.citations) <= set(answer.evidence)
     # the tool results the model saw were our described facts with markers
     tool_messages = [m for m in model.seen[-1] if m.type == "tool"]
-    assert tool_messages and "[1]" in tool_messages[0].content
+    assert len(tool_messages) == 2 and all(re.search(r"\[\d+\]", m.content) for m in tool_messages)
 
 
 # --------------------------------------------------------------------------- untrusted text
