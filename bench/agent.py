@@ -106,7 +106,8 @@ def run_backend(settings, chain, now) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", type=Path, help="an analysed store of the sample (built when missing)")
-    parser.add_argument("--backends", default="none,local,openai", help="which backends to try, if available")
+    parser.add_argument("--backends", default="none,local,local+model,openai",
+                        help="backends to try if available; +model routes every request through the model step")
     parser.add_argument("--as-of", default="2026-09-10T23:59:00+00:00")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
@@ -121,14 +122,16 @@ def main() -> None:
         build_store(store_dir)
     now = datetime.fromisoformat(args.as_of).astimezone(timezone.utc)
     results = {}
-    for name in args.backends.split(","):
-        settings = Settings(store=store_dir, llm_backend=name)
+    for entry in args.backends.split(","):
+        name, _, routing = entry.partition("+")  # "local+model": every request routed by the model step
+        settings = Settings(store=store_dir, llm_backend=name, agent_routing=routing or "auto")
         chain = get_backends(settings)
         if chain[0].name != name:
             print(f"{name}: not available, skipped")
             continue
-        print(f"{chain[0].label}:")
-        results[chain[0].label] = run_backend(settings, chain, now)
+        label = chain[0].label + (f" (routing: {routing})" if routing else "")
+        print(f"{label}:")
+        results[label] = run_backend(settings, chain, now)
 
     lines = ["Questions asked with `--as-of 2026-09-10` on the analysed sample store (`bench/agent.py`); "
              "*grounded* = every cited item satisfies the question's own filters (window, category, tier, "
@@ -146,7 +149,7 @@ def main() -> None:
               "| question | backend | first token | full | tool | cited | grounded |", "|---|---|---|---|---|---|---|"]
     for label, res in reversed(list(results.items())):
         for r in res["rows"]:
-            lines.append(f"| {r['question']} | {label.split(':')[0].split(' ')[0]} | {r['first']:.1f} s | {r['total']:.1f} s | "
+            lines.append(f"| {r['question']} | {label.split(':')[0].split(' ')[0]}{' (model routing)' if 'routing: model' in label else ''} | {r['first']:.1f} s | {r['total']:.1f} s | "
                          f"{r['tool']} | {r['cited']} | {'yes' if r['grounded'] else 'no'} |")
     body = "\n".join(lines)
     print("\n" + body)
