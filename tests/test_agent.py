@@ -366,3 +366,22 @@ def test_feedback_cannot_break_out_of_the_data_fence(store_settings, store):
     line = safe_for_model(hostile)
     assert ">>>" not in line and "<<<" not in line and "<|im_start|>" not in line and "\n" not in line
     assert "555 0100" not in line and "[3]" not in line
+
+
+def test_a_model_answer_with_a_figure_not_in_the_facts_is_replaced_by_the_facts(store_settings, store):
+    model = scripted("Pricing complaints rose by 340% this week [1].")
+    a = assistant(store_settings, store, model, routing="rules")
+    events = list(a.stream("top pricing complaints this week"))
+    answer = events[-1].data
+    assert "340" not in answer.answer and answer.answer.startswith("Top ")
+    assert any("not in the data" in n for n in answer.notices)
+    assert answer.citations and set(answer.citations) <= set(answer.evidence)
+
+
+def test_unsupported_numbers():
+    from assistant.agent.compose import unsupported_numbers
+
+    facts = "fell from 4.6% to 1.5% in the 28 days after 2026-09-21 (p < 0.001) [1]; 15 items"
+    assert unsupported_numbers("from 4.6% to 7.7% after 2026-09-21 [1]", facts) == ["7.7%"]
+    assert unsupported_numbers("from 4.6% to 1.5% [2], 15 items in 28 days", facts) == []
+    assert unsupported_numbers("上周的投诉有2条", facts) == ["2"]

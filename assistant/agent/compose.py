@@ -228,3 +228,26 @@ def finalize(text: str, cites: Citations, *, limit: int | None = None) -> tuple[
     cleaned = re.sub(r"[ \t]+([,.;:!?,。;:!?])", r"\1", cleaned)
     cleaned = re.sub(r"[ \t]{2,}", " ", cleaned)
     return cleaned.strip(), order
+
+
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:[.,]\d+)*%?")
+
+
+def unsupported_numbers(text: str, *sources: str) -> list[str]:
+    """Figures in a model's text that appear in none of the sources (the facts, the question).
+
+    A small model rephrasing facts sometimes changes a number ("4.6% -> 7.7%"); any figure it did not
+    get from the tools makes the answer untrustworthy, whatever else it says.
+    """
+    def figures(value: str) -> set[str]:
+        value = MARKER.sub(" ", value)
+        return {m.group(0).rstrip("%").replace(",", "") for m in _NUMBER.finditer(value)}
+
+    known = set().union(*(figures(src) for src in sources)) if sources else set()
+    known |= {k.lstrip("0") or "0" for k in known}
+    found = []
+    for m in _NUMBER.finditer(MARKER.sub(" ", text)):
+        value = m.group(0).rstrip("%").replace(",", "")
+        if value not in known and (value.lstrip("0") or "0") not in known and m.group(0) not in found:
+            found.append(m.group(0))
+    return found

@@ -15,7 +15,7 @@ from typing import Any, TypedDict
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 
-from .compose import Citations, describe, language_of
+from .compose import Citations, describe, language_of, unsupported_numbers
 from .context import DataContext
 from .guard import DATA_BLOCK_RULE
 from .router import Resolved, Route, resolve
@@ -134,7 +134,15 @@ def build_routed_graph(ctx: DataContext, chat_model=None, prompts_dir=None, anal
         tail = guard.flush()
         if tail:
             _emit("token", tail)
-        return {"answer": "".join(parts)}
+        answer = "".join(parts)
+        wrong = unsupported_numbers(answer, state["facts"], state["question"])
+        if wrong:  # the model changed a figure: the facts themselves are the answer
+            note = ("the model's wording had figures that are not in the data (" + ", ".join(wrong[:4]) +
+                    "); the answer is the tools' facts")
+            _emit("notice", note)
+            _emit("token", "\n\n" + state["facts"])
+            return {"answer": state["facts"], "notices": list(state.get("notices", [])) + [note], "checked": False}
+        return {"answer": answer}
 
     graph = StateGraph(AgentState)
     graph.add_node("route", route_node)
