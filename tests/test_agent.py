@@ -297,7 +297,12 @@ def test_plan_without_and_with_model(store_settings, store):
     model = scripted("## Problem\nPrices [1].\n## Root-cause hypotheses\n- rise [2] and [99]\n## Actions\n- x\n"
                      "## KPI and measurement\n- share")
     draft = assistant(store_settings, store, model).plan(category="pricing")
-    assert "[99]" not in draft.text and len(draft.citations) == 2
+    assert "[99]" not in draft.text and "rise [2]" in draft.text
+    # the problem statement and KPI are written by code from the numbers; the model's own are dropped
+    assert "Prices [1]." not in draft.text and draft.text.count("## Problem") == 1
+    assert "items," in draft.text.split("## Root-cause")[0]
+    assert draft.text.count("## KPI and measurement") == 1 and "## Evidence" in draft.text
+    assert set(draft.citations) == set(draft.evidence)
 
 
 def test_reply_needs_a_target(store_settings, store):

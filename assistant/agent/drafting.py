@@ -186,17 +186,28 @@ def plan_context(ctx: DataContext, *, theme: str | None = None, category: str | 
     return facts, cites, ctx.evidence(ids)
 
 
-def plan_without_model(facts: dict, cites: Citations, evidence: dict, lang: str) -> str:
-    """A plan skeleton from the evidence alone: numbers, quotes, KPI; actions left to the team."""
+def plan_head(facts: dict, lang: str) -> str:
+    """The plan's problem statement: the demand and its numbers, written by code (a model restating
+    figures gets them wrong)."""
+    return (f"## 问题\n{facts['demand']}:{facts['numbers']}\n\n" if lang == "zh"
+            else f"## Problem\n{facts['demand']}: {facts['numbers']}\n\n")
+
+
+def plan_tail(facts: dict, cites: Citations, evidence: dict, lang: str) -> str:
+    """The KPI and how `assistant effect` will measure it, then the quotes every [n] points at."""
     quotes = "\n".join(f"- [{n}] “{_clip(safe_for_model(evidence[i].get('text') or ''), 160)}”"
                        for n, i in enumerate(cites.ids, 1) if i in evidence)
     if lang == "zh":
-        return (f"## 问题\n{facts['demand']}:{facts['numbers']}\n\n## 证据\n{quotes}\n\n"
-                f"## 行动\n(起草具体行动需要语言模型:运行 `make local-llm` 或设置 ASSISTANT_LLM_BASE_URL。)\n\n"
-                f"## KPI 与衡量\n{facts['kpi']}")
-    return (f"## Problem\n{facts['demand']}: {facts['numbers']}\n\n## Evidence\n{quotes}\n\n"
-            f"## Actions\n(Drafting actions needs a language model: run `make local-llm` or set "
-            f"ASSISTANT_LLM_BASE_URL.)\n\n## KPI and measurement\n{facts['kpi']}")
+        return f"\n\n## KPI 与衡量\n{facts['kpi']}\n\n## 证据\n{quotes}"
+    return f"\n\n## KPI and measurement\n{facts['kpi']}\n\n## Evidence\n{quotes}"
+
+
+def plan_without_model(facts: dict, cites: Citations, evidence: dict, lang: str) -> str:
+    """A plan skeleton from the evidence alone: numbers, quotes, KPI; actions left to the team."""
+    middle = ("## 行动\n(起草根因假设和具体行动需要语言模型:运行 `make local-llm` 或设置 ASSISTANT_LLM_BASE_URL。)"
+              if lang == "zh" else "## Actions\n(Drafting hypotheses and actions needs a language model: run "
+              "`make local-llm` or set ASSISTANT_LLM_BASE_URL.)")
+    return plan_head(facts, lang) + middle + plan_tail(facts, cites, evidence, lang)
 
 
 def quotes_block(cites: Citations, evidence: dict) -> str:
@@ -206,4 +217,4 @@ def quotes_block(cites: Citations, evidence: dict) -> str:
 
 
 __all__ = ["ReplyPolicy", "load_policy", "reply_context", "reply_variables", "reply_without_model", "plan_context",
-           "plan_without_model", "quotes_block", "measure_effect"]
+           "plan_head", "plan_tail", "plan_without_model", "quotes_block", "measure_effect"]

@@ -17,8 +17,8 @@ from ..settings import Settings
 from ..store import FeedbackStore
 from .compose import Citations, finalize, language_of
 from .context import DataContext
-from .drafting import (load_policy, plan_context, plan_without_model, quotes_block, reply_context,
-                       reply_variables, reply_without_model)
+from .drafting import (load_policy, plan_context, plan_head, plan_tail, plan_without_model, quotes_block,
+                       reply_context, reply_variables, reply_without_model)
 from .guard import DATA_BLOCK_RULE, looks_like_injection
 from .types import Answer, Draft, Event, ToolCall
 
@@ -200,41 +200,42 @@ class Assistant:
                                   backend=backend.label, notices=list(dict.fromkeys(notes)), language=lang))
 
     # ------------------------------------------------------------------ plans
-    def plan(self, theme=None, category=None, since=None, until=None) -> Draft:
-        return _last(self.stream_plan(theme, category, since, until))
+    def plan(self, theme=None, category=None, since=None, until=None, language: str = "en") -> Draft:
+        return _last(self.stream_plan(theme, category, since, until, language))
 
-    def stream_plan(self, theme=None, category=None, since=None, until=None) -> Iterator[Event]:
+    def stream_plan(self, theme=None, category=None, since=None, until=None, language: str = "en") -> Iterator[Event]:
         window = {"since": since, "until": until} if since or until else None
         yield from self._with_fallback(lambda b, c, notes: self._draft_plan_events(
-            b, c, theme, category, window, notes, None))
+            b, c, theme, category, window, notes, None, language))
 
-    def _draft_plan_events(self, backend, chat, theme, category, window, notices, question) -> Iterator[Event]:
+    def _draft_plan_events(self, backend, chat, theme, category, window, notices, question,
+                           language: str = "en") -> Iterator[Event]:
         if not theme and not category:
             raise ConfigError("say which demand to plan for: a theme (see `assistant demands`) or a category")
         since, until = (window or {}).get("since"), (window or {}).get("until")
         facts, cites, evidence = plan_context(self.ctx, theme=theme, category=category, since=since, until=until)
         yield Event("tool", ToolCall("top_demands", {k: v for k, v in {"theme": theme, "category": category,
                                                                       "since": since, "until": until}.items() if v}))
-        lang = language_of(question) if question else _store_language(evidence)
+        lang = language_of(question) if question else ("zh" if language == "zh" else "en")
         notes = list(notices) + _injection_notes(evidence)
+        used = list(cites.ids)
         if chat is None:
             text = plan_without_model(facts, cites, evidence, lang)
             notes.append("drafting actions needs a language model: showing the evidence and KPI")
             yield Event("token", text)
-            used = list(cites.ids)
         else:
             from .prompts import load_prompt, to_langchain
 
+            head = plan_head(facts, lang)
+            yield Event("token", head)
             messages = load_prompt("plan", self.settings.prompts_dir).render(
                 demand=facts["demand"], numbers=facts["numbers"], quotes=quotes_block(cites, evidence),
-                kpi=facts["kpi"], language="Chinese (简体中文)" if lang == "zh" else "English",
-                data_rule=DATA_BLOCK_RULE)
+                language="Chinese (简体中文)" if lang == "zh" else "English", data_rule=DATA_BLOCK_RULE)
             raw = yield from _stream_text(chat, to_langchain(messages))
-            text, used = finalize(raw, cites)
-            if not used:
-                used = list(cites.ids)
-                text += "\n\n" + ("证据:" if lang == "zh" else "Evidence: ") + " ".join(
-                    f"[{n}]" for n in range(1, len(used) + 1))
+            middle, _ = finalize(_drop_sections(raw, ("problem", "kpi", "evidence", "问题", "证据")), cites)
+            tail = plan_tail(facts, cites, evidence, lang)
+            yield Event("token", tail)
+            text = head + middle + tail
         for n, item in enumerate(cites.ids, 1):
             if item in evidence:
                 evidence[item]["marker"] = n
@@ -311,9 +312,11 @@ def _reply_language(target: dict, customer) -> str:
     return "zh" if re.search(r"[\u4e00-\u9fff]", target.get("text") or "") else "en"
 
 
-def _store_language(evidence: dict) -> str:
-    langs = [ev.get("lang") for ev in evidence.values()]
-    return "zh" if langs and langs.count("zh") > len(langs) / 2 else "en"
+def _drop_sections(text: str, names: tuple[str, ...]) -> str:
+    """The model's text without the sections code writes itself (a model adds them anyway)."""
+    parts = re.split(r"(?m)^(?=#{1,3} )", text.strip())
+    kept = [p for p in parts if not any(p.lstrip("# ").lower().startswith(n) for n in names)]
+    return "".join(kept).strip()
 
 
 def _last(events: Iterator[Event]):
