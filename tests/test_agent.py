@@ -383,6 +383,14 @@ def test_a_model_answer_with_a_figure_not_in_the_facts_is_replaced_by_the_facts(
     assert answer.citations and set(answer.citations) <= set(answer.evidence)
 
 
+def test_effect_verdicts_are_not_rephrased_by_a_model(store_settings, store):
+    model = scripted("Complaints rose [1].")
+    a = assistant(store_settings, store, model, routing="rules", now=datetime(2026, 10, 25, tzinfo=timezone.utc))
+    answer = a.ask("did complaints about the app crashing at checkout drop after the fix on 2026-09-21?")
+    assert answer.tool_calls[0].name == "evaluate_effect"
+    assert "rose" not in answer.answer and "2026-09-21" in answer.answer and not model.seen
+
+
 def test_unsupported_numbers():
     from assistant.agent.compose import unsupported_numbers
 
@@ -390,3 +398,5 @@ def test_unsupported_numbers():
     assert unsupported_numbers("from 4.6% to 7.7% after 2026-09-21 [1]", facts) == ["7.7%"]
     assert unsupported_numbers("from 4.6% to 1.5% [2], 15 items in 28 days", facts) == []
     assert unsupported_numbers("上周的投诉有2条", facts) == ["2"]
+    quoted = "1. late box: 5 items [1]\n   [1] “late 2 hours again”"
+    assert unsupported_numbers("late by 2 hours, 5 items", quoted) == ["2"]  # a quote's figure is no fact

@@ -230,6 +230,7 @@ def finalize(text: str, cites: Citations, *, limit: int | None = None) -> tuple[
     return cleaned.strip(), order
 
 
+_QUOTED = re.compile(r"“[^”]*”")
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:[.,]\d+)*%?")
 
 
@@ -240,7 +241,7 @@ def unsupported_numbers(text: str, *sources: str) -> list[str]:
     get from the tools makes the answer untrustworthy, whatever else it says.
     """
     def figures(value: str) -> set[str]:
-        value = MARKER.sub(" ", value)
+        value = MARKER.sub(" ", _QUOTED.sub(" ", value))  # a figure inside a customer's quote is no fact
         return {m.group(0).rstrip("%").replace(",", "") for m in _NUMBER.finditer(value)}
 
     known = set().union(*(figures(src) for src in sources)) if sources else set()
