@@ -136,6 +136,7 @@ def test_no_model_effect_of_a_fix_on_a_named_date(store_settings, store):
     call = answer.tool_calls[0]
     assert call.name == "evaluate_effect" and call.arguments["action_date"] == "2026-09-21"
     assert "2026-09-21" in answer.answer and ("before" in answer.answer.lower())
+    assert "28 days each side" in answer.answer and "clipped" not in answer.answer  # the date is no window
 
 
 def test_follow_up_keeps_the_earlier_question_and_changes_what_it_names(store_settings, store):

@@ -91,7 +91,7 @@ def _search(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -> 
             else f"Examples of feedback closest to “{query}”{scope}, most relevant first (not a count of all):")
     lines = [head] + [_item_line(i, ev[i], cites, zh, bool(r.data.get("brief"))) for i in hits]
     themes = r.data.get("themes") or []
-    if themes:
+    if themes and not r.data.get("brief"):  # a small model reads a theme's count as the answer's total
         if zh:
             lines.append("这些反馈主要属于以下主题(同一范围内的条数):" + ";".join(
                 f"{t['label']}:{t['items']} 条" for t in themes))

@@ -68,8 +68,9 @@ def run_route(ctx: DataContext, route: Route, window: dict | None, *, analyzer=N
         return analyze_text(ctx, route.query, analyzer=analyzer)
     if route.tool == "evaluate_effect":
         query = None if route.category and not route.query else route.query
+        # a date in the question is the action's date, not a window: compare up to 'now'
         return measure_effect(ctx, query=query, category=route.category if not query else None,
-                              action_date=route.action_date, until=until)
+                              action_date=route.action_date, until=now)
     return search_feedback(ctx, route.query or "", since=since, until=until, channel=route.channel, tier=route.tier,
                            category=route.category if route.tool == "search_feedback" else None,
                            sentiment="negative" if route.complaints else None)
@@ -140,7 +141,7 @@ def build_routed_graph(ctx: DataContext, chat_model=None, prompts_dir=None, anal
         if tail:
             _emit("token", tail)
         answer = "".join(parts)
-        wrong = unsupported_numbers(answer, state["facts"], state["question"])
+        wrong = unsupported_numbers(answer, state["brief"], state["question"])  # what the model was shown
         if wrong:  # the model changed a figure: the facts themselves are the answer
             note = ("the model's wording had figures that are not in the data (" + ", ".join(wrong[:4]) +
                     "); the answer is the tools' facts")
