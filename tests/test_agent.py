@@ -396,7 +396,9 @@ def test_unsupported_numbers():
     from assistant.agent.compose import unsupported_numbers
 
     facts = "fell from 4.6% to 1.5% in the 28 days after 2026-09-21 (p < 0.001) [1]; 15 items"
-    assert unsupported_numbers("from 4.6% to 7.7% after 2026-09-21 [1]", facts) == ["7.7%"]
+    assert unsupported_numbers("from 4.6% to 7.7% after 2026-09-21 [1]", facts) == ["7.7"]
+    assert unsupported_numbers("4 complaints", "[4] 2026-09-04 “late”") == ["4"]  # date parts are no figures
+    assert unsupported_numbers("since 2026-09-22", facts) == ["2026-09-22"]
     assert unsupported_numbers("from 4.6% to 1.5% [2], 15 items in 28 days", facts) == []
     assert unsupported_numbers("上周的投诉有2条", facts) == ["2"]
     quoted = "1. late box: 5 items [1]\n   [1] “late 2 hours again”"

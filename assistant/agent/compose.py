@@ -231,6 +231,7 @@ def finalize(text: str, cites: Citations, *, limit: int | None = None) -> tuple[
 
 
 _QUOTED = re.compile(r"“[^”]*”")
+_DATE = re.compile(r"\b20\d\d-\d\d-\d\d\b")
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:[.,]\d+)*%?")
 
 
@@ -238,17 +239,19 @@ def unsupported_numbers(text: str, *sources: str) -> list[str]:
     """Figures in a model's text that appear in none of the sources (the facts, the question).
 
     A small model rephrasing facts sometimes changes a number ("4.6% -> 7.7%"); any figure it did not
-    get from the tools makes the answer untrustworthy, whatever else it says.
+    get from the tools makes the answer untrustworthy, whatever else it says. Dates count as one token
+    (their parts are no figures), and a figure inside a customer's quote is no fact.
     """
-    def figures(value: str) -> set[str]:
-        value = MARKER.sub(" ", _QUOTED.sub(" ", value))  # a figure inside a customer's quote is no fact
-        return {m.group(0).rstrip("%").replace(",", "") for m in _NUMBER.finditer(value)}
+    def tokens(value: str) -> list[str]:
+        value = MARKER.sub(" ", value)
+        dates = _DATE.findall(value)
+        value = _DATE.sub(" ", value)
+        return dates + [m.group(0).rstrip("%").replace(",", "") for m in _NUMBER.finditer(value)]
 
-    known = set().union(*(figures(src) for src in sources)) if sources else set()
-    known |= {k.lstrip("0") or "0" for k in known}
+    known = {t for src in sources for t in tokens(_QUOTED.sub(" ", src))}
+    known |= {t.lstrip("0") or "0" for t in known}
     found = []
-    for m in _NUMBER.finditer(MARKER.sub(" ", text)):
-        value = m.group(0).rstrip("%").replace(",", "")
-        if value not in known and (value.lstrip("0") or "0") not in known and m.group(0) not in found:
-            found.append(m.group(0))
+    for token in tokens(text):
+        if token not in known and (token.lstrip("0") or "0") not in known and token not in found:
+            found.append(token)
     return found
