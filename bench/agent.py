@@ -97,6 +97,7 @@ def run_backend(settings, chain, now) -> dict:
             "tool_ok": bool(answer.tool_calls) and answer.tool_calls[0].name in tools,
             "cited": len(cited), "grounded": bool(cited) and all(satisfied(r, filters) for r in cited),
             "backend": answer.backend, "fell_back": any("failed" in n for n in answer.notices),
+            "facts_only": any("not in the data" in n for n in answer.notices),
         })
         print(f"  {total:6.1f} s (first token {rows[-1]['first']:5.1f} s)  {rows[-1]['tool']:<16} "
               f"cited {len(cited):>2} {'ok' if rows[-1]['grounded'] else 'NOT within filters'}  {question}")
@@ -135,16 +136,19 @@ def main() -> None:
 
     lines = ["Questions asked with `--as-of 2026-09-10` on the analysed sample store (`bench/agent.py`); "
              "*grounded* = every cited item satisfies the question's own filters (window, category, tier, "
-             "channel, negative), checked against the store.", "",
+             "channel, negative), checked against the store; *model's wording kept* = answers where the model's "
+             "text passed the figure check (otherwise the answer is the tools' facts, with a notice).", "",
              "| backend | model load | first token median / p95 | full answer median / p95 | expected tool | "
-             "grounded answers |", "|---|---|---|---|---|---|"]
+             "grounded answers | model's wording kept |", "|---|---|---|---|---|---|---|"]
     for label, res in results.items():
         rows = res["rows"]
         first, total = [r["first"] for r in rows], [r["total"] for r in rows]
         load = f"{res['load']:.1f} s" if res["load"] is not None else "-"
+        kept = "-" if label.startswith("none") else f"{sum(not r['facts_only'] for r in rows)}/{len(rows)}"
         lines.append(f"| {label} | {load} | {statistics.median(first):.1f} / {pct(first, .95):.1f} s | "
                      f"{statistics.median(total):.1f} / {pct(total, .95):.1f} s | "
-                     f"{sum(r['tool_ok'] for r in rows)}/{len(rows)} | {sum(r['grounded'] for r in rows)}/{len(rows)} |")
+                     f"{sum(r['tool_ok'] for r in rows)}/{len(rows)} | {sum(r['grounded'] for r in rows)}/{len(rows)} | "
+                     f"{kept} |")
     lines += ["", "Per question (last backend listed first):", "",
               "| question | backend | first token | full | tool | cited | grounded |", "|---|---|---|---|---|---|---|"]
     for label, res in reversed(list(results.items())):
