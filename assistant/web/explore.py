@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 import tempfile
+import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,11 +78,28 @@ def export_csv(state: WebState, table: pd.DataFrame, folder: Path | None = None)
 
     blank = dict.fromkeys(ANALYSIS_FIELDS)
     rows = [{"id": i, "text": items[i].text, **blank, **items[i].metadata} for i in ids if i in items]
-    folder = Path(folder or tempfile.mkdtemp(prefix="assistant-export-"))
+    folder = Path(folder or _export_folder())
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    path = folder / f"feedback-{stamp}.csv"
+    path = folder / f"feedback-{stamp}-{uuid.uuid4().hex[:6]}.csv"  # sessions may export in the same second
     pd.DataFrame(rows).to_csv(path, index=False, encoding="utf-8-sig")  # the BOM lets Excel read Chinese
     return path, len(rows)
+
+
+_EXPORTS: Path | None = None
+EXPORT_MAX_AGE = 3600  # seconds: the browser has downloaded it by then (gradio keeps its own copy)
+
+
+def _export_folder() -> Path:
+    """One private temporary folder per server process; exports older than an hour are deleted, so a
+    long-running app does not pile up files of customer feedback."""
+    global _EXPORTS
+    if _EXPORTS is None or not _EXPORTS.exists():
+        _EXPORTS = Path(tempfile.mkdtemp(prefix="assistant-export-"))
+    now = time.time()
+    for old in _EXPORTS.glob("feedback-*.csv"):
+        if now - old.stat().st_mtime > EXPORT_MAX_AGE:
+            old.unlink(missing_ok=True)
+    return _EXPORTS
 
 
 def _truthy(value) -> bool:
