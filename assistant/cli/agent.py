@@ -39,6 +39,7 @@ def agent_options(func):
 def _render(events, *, as_json: bool, stream: bool):
     """Print tokens as they come (stderr gets tool calls and notices); return the final result."""
     result = None
+    mid_line = False  # streamed text not yet ended by a newline
     for event in events:
         if event.kind == "done":
             result = event.data
@@ -47,10 +48,15 @@ def _render(events, *, as_json: bool, stream: bool):
         elif event.kind == "token" and stream:
             click.echo(event.data, nl=False)
             sys.stdout.flush()
-        elif event.kind == "tool":
-            click.secho(f"· {event.data.name}({_args(event.data.arguments)})", err=True, dim=True)
-        elif event.kind == "notice":
-            click.secho(f"! {event.data}", err=True, fg="yellow")
+            mid_line = not str(event.data).endswith("\n")
+        elif event.kind in ("tool", "notice"):
+            if mid_line:
+                click.echo("")
+                mid_line = False
+            if event.kind == "tool":
+                click.secho(f"· {event.data.name}({_args(event.data.arguments)})", err=True, dim=True)
+            else:
+                click.secho(f"! {event.data}", err=True, fg="yellow")
     return result
 
 
