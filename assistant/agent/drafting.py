@@ -165,17 +165,35 @@ def plan_context(ctx: DataContext, *, theme: str | None = None, category: str | 
     members = frame[frame["theme_id"].astype("string") == d["key"]] if theme else frame[frame["category"] == category]
     from .tools import _best
 
+    growth = d.get("growth") or {}
+    if theme:
+        from .tools import _filtered
+
+        scope = _filtered(ctx, since=since, until=until)
+        in_window = scope[scope["theme_id"].astype("string") == d["key"]]
+        members = in_window if len(in_window) else members  # quotes from the window the numbers describe
+        numbers = (f"{d['count']} items, {d['share']:.0%} of feedback in the window, "
+                   f"{(d['negative_share'] or 0):.0%} negative, {d['customers']} customers {d['tiers']}, "
+                   f"priority {d['priority']:.0f}/100, {growth.get('previous')} -> {growth.get('current')} items "
+                   f"vs the previous window")
+    else:  # the category as a whole in the window, and its largest themes
+        from .tools import _filtered
+
+        scope = _filtered(ctx, since=since, until=until)
+        mine = scope[scope["category"].astype("string") == category]
+        members = mine if len(mine) else members
+        tiers = {str(k): int(v) for k, v in mine["tier"].value_counts().items()}
+        largest = "; ".join(f"{x['label']} ({x['count']})" for x in result.data["demands"][:3])
+        numbers = (f"{len(mine)} items, {len(mine) / max(len(scope), 1):.0%} of feedback in the window, "
+                   f"{(mine['sentiment'] == 'negative').mean() if len(mine) else 0:.0%} negative, "
+                   f"{mine['customer_id'].nunique()} customers {tiers}; its top themes by priority: {largest}")
     ids = list(dict.fromkeys(d["evidence"] + _best(members, 6)))[:6]
     cites = Citations()
     for i in ids:
         cites.mark(i)
-    growth = d.get("growth") or {}
     facts = {
         "demand": f"{d['label']} ({d['category']})" if theme else f"category {category}",
-        "numbers": (f"{d['count'] if theme else int(len(members))} items, {d['share']:.0%} of feedback in the window, "
-                    f"{(d['negative_share'] or 0):.0%} negative, {d['customers']} customers {d['tiers']}, "
-                    f"priority {d['priority']:.0f}/100, {growth.get('previous')} -> {growth.get('current')} items "
-                    f"vs the previous window"),
+        "numbers": numbers,
         "target": {"theme": d["key"]} if theme else {"category": category},
         "priority": d["priority"], "breakdown": d["breakdown"],
     }

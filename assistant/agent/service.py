@@ -177,7 +177,7 @@ class Assistant:
     def _draft_reply_events(self, backend, chat, feedback_id, customer_id, tone, notices, question) -> Iterator[Event]:
         target, customer, cites, evidence = reply_context(self.ctx, feedback_id=feedback_id, customer_id=customer_id)
         lang = _reply_language(target, customer)
-        yield Event("tool", ToolCall("customer_history", {"customer_id": target.get("customer_id"),
+        yield Event("tool", ToolCall("customer_history", {"customer_id": customer_id or target.get("customer_id"),
                                                           "feedback_id": target["id"]}))
         policy = load_policy(self.settings.reply_policy)
         context = {"target": target["id"], "customer": customer.data["profile"] if customer else None,
