@@ -173,7 +173,7 @@ def plan_context(ctx: DataContext, *, theme: str | None = None, category: str | 
         in_window = scope[scope["theme_id"].astype("string") == d["key"]]
         members = in_window if len(in_window) else members  # quotes from the window the numbers describe
         numbers = (f"{d['count']} items, {d['share']:.0%} of feedback in the window, "
-                   f"{(d['negative_share'] or 0):.0%} negative, {d['customers']} customers {d['tiers']}, "
+                   f"{(d['negative_share'] or 0):.0%} negative, {d['customers']} customers ({_tiers(d['tiers'])}), "
                    f"priority {d['priority']:.0f}/100, {growth.get('previous')} -> {growth.get('current')} items "
                    f"vs the previous window")
     else:  # the category as a whole in the window, and its largest themes
@@ -186,7 +186,7 @@ def plan_context(ctx: DataContext, *, theme: str | None = None, category: str | 
         largest = "; ".join(f"{x['label']} ({x['count']})" for x in result.data["demands"][:3])
         numbers = (f"{len(mine)} items, {len(mine) / max(len(scope), 1):.0%} of feedback in the window, "
                    f"{(mine['sentiment'] == 'negative').mean() if len(mine) else 0:.0%} negative, "
-                   f"{mine['customer_id'].nunique()} customers {tiers}; its top themes by priority: {largest}")
+                   f"{mine['customer_id'].nunique()} customers ({_tiers(tiers)}); its top themes by priority: {largest}")
     ids = list(dict.fromkeys(d["evidence"] + _best(members, 6)))[:6]
     cites = Citations()
     for i in ids:
@@ -202,6 +202,10 @@ def plan_context(ctx: DataContext, *, theme: str | None = None, category: str | 
                     f"`assistant effect {target} --action-date <DATE> --record` compares 28 days before and after "
                     f"against the rest of the feedback (two-proportion z-test and difference-in-differences)")
     return facts, cites, ctx.evidence(ids)
+
+
+def _tiers(tiers: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in tiers.items()) or "tiers unknown"
 
 
 def plan_head(facts: dict, lang: str) -> str:
