@@ -19,13 +19,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, datetime, timedelta, timezone
 
 from dateutil.relativedelta import relativedelta
 
-from assistant.errors import ConfigError
-from assistant.ingest.timeparse import MAX_YEAR, MIN_YEAR
+from assistant.ingest.timeparse import MAX_YEAR, MIN_YEAR, zone_for
 
 __all__ = ["TimeWindow", "resolve_time", "strip_time"]
 
@@ -95,7 +93,7 @@ class _Clock:
     """'Now' in the user's time zone, and how calendar days become tz-aware datetimes."""
 
     def __init__(self, now: datetime, tz: str):
-        self.zone = _zone(tz)
+        self.zone = zone_for(tz)
         self.now = now.replace(tzinfo=self.zone) if now.tzinfo is None else now.astimezone(self.zone)
         self.today = self.now.date()
 
@@ -106,15 +104,6 @@ class _Clock:
         if not (MIN_YEAR <= first.year and end.year <= MAX_YEAR + 1):
             raise ValueError("year out of range")
         return _Atom(m.start(), m.end(), self.at(first), self.at(end), **flags)
-
-
-def _zone(name: str) -> tzinfo:
-    if name.upper() in ("UTC", "Z", "GMT"):
-        return timezone.utc
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"unknown time zone '{name}'; use an IANA name such as UTC or Asia/Shanghai") from None
 
 
 def _number(text: str) -> int:

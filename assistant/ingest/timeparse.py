@@ -38,7 +38,8 @@ _ZONE_ABBREVIATIONS = {"EST": -5, "EDT": -4, "CDT": -5, "MST": -7, "MDT": -6, "P
 
 
 @lru_cache(maxsize=64)
-def _zone(name: str) -> tzinfo:
+def zone_for(name: str) -> tzinfo:
+    """The tzinfo of an IANA name (or UTC/Z/GMT); ConfigError naming the problem otherwise."""
     if name.upper() in ("UTC", "Z", "GMT"):
         return timezone.utc
     try:
@@ -77,7 +78,7 @@ def _checked(dt: datetime, tz: str, original: object) -> int:
     if not MIN_YEAR <= dt.year <= MAX_YEAR:
         raise ValueError(f"cannot parse '{original}' as a date/time: year {dt.year} is outside {MIN_YEAR}-{MAX_YEAR}")
     if dt.tzinfo is None:
-        zone = _zone(tz)
+        zone = zone_for(tz)
         if zone is timezone.utc:
             return calendar.timegm(dt.timetuple())
         dt = dt.replace(tzinfo=zone)
