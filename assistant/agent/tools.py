@@ -239,7 +239,7 @@ def measure_effect(ctx: DataContext, *, theme: str | None = None, category: str 
                    until=None) -> ToolResult:
     """Did an action work? The target is a theme, a category, or the themes that feedback matching `query`
     falls in. The action date is the one given, else a recorded action's, else estimated from the data."""
-    from ..analysis.effect import evaluate_effect
+    from ..analysis.effect import evaluate_effect, target_rows
     from ..analysis.report import load_actions
 
     frame = ctx.frame()
@@ -248,7 +248,7 @@ def measure_effect(ctx: DataContext, *, theme: str | None = None, category: str 
     notes: list[str] = []
     matched_themes: list[str] = []
     if query and not theme and not category:
-        frame, matched_themes, label = _query_target(ctx, frame, query, category=None)
+        frame, matched_themes, label = _query_target(ctx, frame, query)
         theme = label
         if not matched_themes:
             raise ConfigError(f"no analysed feedback matches {query!r}: run `assistant analyze` first?")
@@ -256,9 +256,7 @@ def measure_effect(ctx: DataContext, *, theme: str | None = None, category: str 
     if not action_date:
         action_date, date_source = _recorded_date(load_actions(ctx.store), theme, category, matched_themes)
     if not action_date:
-        target = (frame["theme_id"].astype("string") == theme) | (frame["theme_label"].astype("string") == theme) \
-            if theme else frame["category"].astype("string") == category
-        action_date = _change_point(frame, target.fillna(False))
+        action_date = _change_point(frame, target_rows(frame, theme, category)[0])
         date_source = "estimated"
         if not action_date:
             raise ConfigError("give the date of the action (e.g. 'after the fix on 2026-09-21'): none is recorded "
@@ -271,17 +269,17 @@ def measure_effect(ctx: DataContext, *, theme: str | None = None, category: str 
     data["date_source"] = date_source
     data["matched_themes"] = matched_themes
     ts = pd.to_numeric(frame["ts"], errors="coerce")
-    is_target = frame["theme_id"].astype("string") == theme if theme else frame["category"].astype("string") == category
+    is_target = target_rows(frame, theme, category)[0]  # the rows evaluate_effect compared
     action = _epoch(action_date)
-    before = _best(frame[is_target.fillna(False) & (ts < action) & (ts >= action - window_days * DAY)], 2)
-    after = _best(frame[is_target.fillna(False) & (ts >= action) & (ts < action + window_days * DAY)], 2)
+    before = _best(frame[is_target & (ts < action) & (ts >= action - window_days * DAY)], 2)
+    after = _best(frame[is_target & (ts >= action) & (ts < action + window_days * DAY)], 2)
     data["evidence_before"], data["evidence_after"] = before, after
     args = {"theme": theme if not query else None, "category": category, "query": query, "action_date": action_date,
             "window_days": window_days}
     return ToolResult("evaluate_effect", _compact(args), before + after, data)
 
 
-def _query_target(ctx: DataContext, frame: pd.DataFrame, query: str, category=None, k: int = 40):
+def _query_target(ctx: DataContext, frame: pd.DataFrame, query: str, k: int = 40):
     """Themes holding at least a fifth of the feedback nearest to `query`, merged into one target."""
     hits = ctx.store.search(query, k=k)
     by_id = frame.set_index("id")["theme_id"]

@@ -94,7 +94,7 @@ def evaluate_effect(frame: pd.DataFrame, *, theme: str | None = None, category: 
         raise ConfigError("say which demand the action addressed: give a theme or a category")
     if window_days < 1:
         raise ConfigError("window_days must be at least 1")
-    target, label = _target(frame, theme, category)
+    target, label = target_rows(frame, theme, category)
     ts = pd.to_numeric(frame["ts"], errors="coerce")
     if ts.isna().all():
         raise ConfigError("no item has a timestamp: before/after cannot be compared")
@@ -134,7 +134,7 @@ def evaluate_effect(frame: pd.DataFrame, *, theme: str | None = None, category: 
                         control_change, outcome, verdict, verdict_zh, notes)
 
 
-def _target(frame: pd.DataFrame, theme: str | None, category: str | None) -> tuple[pd.Series, str]:
+def target_rows(frame: pd.DataFrame, theme: str | None, category: str | None) -> tuple[pd.Series, str]:
     """Rows of the target demand and a readable name; unknown names fail with the valid choices."""
     mask = pd.Series(True, index=frame.index)
     names = []
