@@ -19,7 +19,7 @@ from .compose import Citations, _clip
 from .context import DataContext
 from .guard import quote_evidence, safe_for_model
 from .prompts import default_prompts_dir
-from .tools import ToolResult, get_customer, measure_effect, top_demands
+from .tools import ToolResult, _best, _filtered, get_customer, top_demands
 
 PROMISES = {
     "refunds": re.compile(r"\b(?:we(?:'ll| will| are going to)?|i(?:'ll| will)) (?:\w+ ){0,3}(?:refund|reimburse)\w*"
@@ -163,13 +163,9 @@ def plan_context(ctx: DataContext, *, theme: str | None = None, category: str | 
     d = demands[0]
     frame = ctx.frame()
     members = frame[frame["theme_id"].astype("string") == d["key"]] if theme else frame[frame["category"] == category]
-    from .tools import _best
-
     growth = d.get("growth") or {}
+    scope = _filtered(ctx, since=since, until=until)  # every item in the window
     if theme:
-        from .tools import _filtered
-
-        scope = _filtered(ctx, since=since, until=until)
         in_window = scope[scope["theme_id"].astype("string") == d["key"]]
         members = in_window if len(in_window) else members  # quotes from the window the numbers describe
         numbers = (f"{d['count']} items, {d['share']:.0%} of feedback in the window, "
@@ -177,9 +173,6 @@ def plan_context(ctx: DataContext, *, theme: str | None = None, category: str | 
                    f"priority {d['priority']:.0f}/100, {growth.get('previous')} -> {growth.get('current')} items "
                    f"vs the previous window")
     else:  # the category as a whole in the window, and its largest themes
-        from .tools import _filtered
-
-        scope = _filtered(ctx, since=since, until=until)
         mine = scope[scope["category"].astype("string") == category]
         members = mine if len(mine) else members
         tiers = {str(k): int(v) for k, v in mine["tier"].value_counts().items()}
@@ -239,4 +232,4 @@ def quotes_block(cites: Citations, evidence: dict) -> str:
 
 
 __all__ = ["ReplyPolicy", "load_policy", "reply_context", "reply_variables", "reply_without_model", "plan_context",
-           "plan_head", "plan_tail", "plan_without_model", "quotes_block", "measure_effect"]
+           "plan_head", "plan_tail", "plan_without_model", "quotes_block"]

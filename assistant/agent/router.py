@@ -212,7 +212,6 @@ def route_with_model(chat_model, question: str, ctx: DataContext, rules: Route, 
     from ..llm import structured_call
     from .prompts import load_prompt, to_langchain
 
-    frame = ctx.frame()
     prompt = load_prompt("route", prompts_dir)
     messages = prompt.render(
         question=question,
@@ -221,7 +220,6 @@ def route_with_model(chat_model, question: str, ctx: DataContext, rules: Route, 
         tiers=", ".join(_tiers(ctx)) or "none",
         today=ctx.clock().date().isoformat(),
     )
-    del frame
     route = structured_call(chat_model, Route, to_langchain(messages))
     return _checked(route, rules, ctx)
 

@@ -67,8 +67,8 @@ class Assistant:
                 yield Event("notice", notice)
 
     def _answer(self, question, history, backend, chat, notices) -> Iterator[Event]:
-        free = chat is not None and backend.strong and self.settings.agent_mode != "routed" \
-            or chat is not None and self.settings.agent_mode == "free"
+        mode = self.settings.agent_mode
+        free = chat is not None and (mode == "free" or (mode == "auto" and backend.strong))
         if free:
             yield from self._answer_free(question, history, backend, chat, notices)
             return
@@ -293,7 +293,7 @@ def _stream_text(chat, messages) -> Iterator[Event]:
 def _is_model_failure(exc: Exception) -> bool:
     from ..llm import LLMError
 
-    return isinstance(exc, LLMError) or "model" in exc.__class__.__name__.lower()
+    return isinstance(exc, LLMError)
 
 
 def _first_line(exc: Exception) -> str:
