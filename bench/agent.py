@@ -15,14 +15,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._report import write_section  # noqa: E402
-from bench.sample_events import build_store  # noqa: E402
+from bench.sample_events import sample_store  # noqa: E402
 
 # question, expected tool(s), filters every cited item must satisfy (dates inclusive), with as-of 2026-09-10
 QUESTIONS = [
@@ -116,11 +115,7 @@ def main() -> None:
     from assistant.llm import get_backends
     from assistant.settings import Settings
 
-    tmp = tempfile.TemporaryDirectory()
-    store_dir = args.store or Path(tmp.name) / "store"
-    if not (store_dir / "chroma.sqlite3").exists():
-        print("building the analysed sample store ...")
-        build_store(store_dir)
+    store_dir, _tmp = sample_store(args.store)
     now = datetime.fromisoformat(args.as_of).astimezone(timezone.utc)
     results = {}
     for entry in args.backends.split(","):

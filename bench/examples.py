@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._report import DOCS, machine  # noqa: E402
-from bench.sample_events import build_store  # noqa: E402
+from bench.sample_events import sample_store  # noqa: E402
 
 AS_OF = "2026-09-10T23:59:00+00:00"
 QUESTIONS = [  # (question, as-of): the effect question is asked a month after the fix
@@ -69,11 +68,7 @@ def main() -> None:
     from assistant.llm import get_backends
     from assistant.settings import Settings
 
-    tmp = tempfile.TemporaryDirectory()
-    store_dir = args.store or Path(tmp.name) / "store"
-    if not (store_dir / "chroma.sqlite3").exists():
-        print("building the analysed sample store ...")
-        build_store(store_dir)
+    store_dir, _tmp = sample_store(args.store)
     now = datetime.fromisoformat(AS_OF).astimezone(timezone.utc)
     out = ["# Examples", "",
            "Transcripts of `assistant` on the bundled sample data (`make demo` builds the same store), written "

@@ -32,6 +32,17 @@ def build_store(store: Path, seed: int = 7) -> None:
     subprocess.run(exe + ["analyze"], check=True, capture_output=True)
 
 
+def sample_store(store: Path | None, seed: int = 7) -> tuple[Path, tempfile.TemporaryDirectory | None]:
+    """An analysed store of the sample: `store` when given (built there if missing), else a temporary one.
+    Keep the returned TemporaryDirectory alive as long as the store is used."""
+    tmp = None if store else tempfile.TemporaryDirectory()
+    store = store or Path(tmp.name) / "store"
+    if not (store / "chroma.sqlite3").exists():
+        print("building the analysed sample store ...")
+        build_store(store, seed)
+    return store, tmp
+
+
 def _week(day: str) -> str:
     year, week, _ = date.fromisoformat(day).isocalendar()
     return f"{year}-W{week:02d}"
@@ -52,10 +63,7 @@ def main() -> None:
     from assistant.settings import Settings
     from assistant.store import FeedbackStore
 
-    tmp = tempfile.TemporaryDirectory()
-    store_dir = args.store or Path(tmp.name) / "store"
-    if not (store_dir / "chroma.sqlite3").exists():
-        build_store(store_dir, args.seed)
+    store_dir, _tmp = sample_store(args.store, args.seed)
     frame = load_frame(FeedbackStore.open(Settings(_env_file=None, store=store_dir)))
     events = {e["name"]: e for e in EVENTS}
     rows = []
