@@ -39,6 +39,21 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_until_serving(url: str, proc: subprocess.Popen, log: Path, what: str, *, timeout: float, poll: float,
+                       request_timeout: float, tail: int) -> None:
+    """Block until `url` answers; if the process dies or time runs out, kill it and fail with its log."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=request_timeout):
+                return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"{what} did not start: {log.read_text()[-tail:]}")
+            time.sleep(poll)
+
+
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
     """A real `chroma run` on 127.0.0.1, started for the session and stopped after it."""
@@ -53,16 +68,8 @@ def chroma_server(tmp_path_factory):
         stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"chroma server did not start: {(folder / 'server.log').read_text()[-2000:]}")
-            time.sleep(0.3)
+    wait_until_serving(f"{url}/api/v2/heartbeat", proc, folder / "server.log", "chroma server", timeout=60,
+                       poll=0.3, request_timeout=1, tail=2000)
     yield url
     proc.terminate()
     try:
@@ -133,7 +140,7 @@ WEB_NOW = "2026-11-09T00:00:00+00:00"  # the day after the sample data ends: "re
 
 
 class KeywordSentiment:
-    """A fake sentiment model for the web tests (the real one needs e5): a few words decide."""
+    """A fake sentiment model for tests (the real one needs e5): a few words decide, so tests stay fast."""
 
     name = "fake-keywords-v1"
     NEGATIVE = ("slow", "late", "crash", "expensive", "price", "refund", "never", "down", "慢", "贵", "闪退", "退款")

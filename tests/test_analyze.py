@@ -8,30 +8,10 @@ import pytest
 
 from assistant.analysis.frame import load_frame
 from assistant.analysis.run import Analyzer, analyze_store
-from assistant.analysis.types import Sentiment
 from assistant.ingest.pipeline import ingest_paths
 from assistant.sample_data import generate_sample
 from assistant.store import FeedbackStore
-
-
-class WordSentiment:
-    """A fake sentiment model (the real one needs e5): a few words decide, so tests stay fast."""
-
-    name = "fake-words-v1"
-    NEGATIVE = ("slow", "late", "crash", "expensive", "price", "refund", "慢", "贵", "闪退", "退款", "never", "down")
-    POSITIVE = ("love", "great", "thanks", "好评", "不错", "amazing")
-
-    def predict(self, texts, langs=None, vectors=None):
-        out = []
-        for text in texts:
-            low = text.lower()
-            if any(w in low for w in self.NEGATIVE):
-                out.append(Sentiment("negative", -0.7))
-            elif any(w in low for w in self.POSITIVE):
-                out.append(Sentiment("positive", 0.7))
-            else:
-                out.append(Sentiment("neutral", 0.0))
-        return out
+from conftest import KeywordSentiment as WordSentiment  # one fake sentiment model for all tests
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,10 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import WEB_NOW, _free_port
+from conftest import WEB_NOW, _free_port, wait_until_serving
 
 pytestmark = pytest.mark.browser
 
@@ -40,16 +38,8 @@ def app_url(analysed_web_store, tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "-m", "assistant", "ui", "--host", "127.0.0.1", "--port", str(port)],
                             cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"the web app did not start: {(root / 'server.log').read_text()[-3000:]}")
-            time.sleep(0.5)
+    wait_until_serving(url, proc, root / "server.log", "the web app", timeout=120, poll=0.5, request_timeout=2,
+                       tail=3000)
     yield url
     proc.send_signal(signal.SIGTERM)  # Gradio stops on SIGTERM (not SIGINT)
     try:
