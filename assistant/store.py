@@ -7,7 +7,9 @@ store refuses to mix vectors from another one.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -20,6 +22,7 @@ from .errors import ConfigError, StoreError
 from .settings import Settings
 
 SCHEMA_VERSION = 1
+REVISION_KEY = "revision"
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,13 @@ def _client(settings: Settings):
     return chromadb.PersistentClient(path=str(Path(settings.store).resolve()), settings=chroma_settings)
 
 
+def _derived_dir(settings: Settings) -> Path:
+    if not settings.chroma_url:
+        return Path(settings.store).resolve()
+    server = hashlib.sha1(settings.chroma_url.rstrip("/").encode()).hexdigest()[:16]
+    return Path(settings.cache_dir).expanduser() / "servers" / server
+
+
 def describe_location(settings: Settings) -> str:
     """Where the store lives, for messages."""
     return settings.chroma_url or str(settings.store)
@@ -63,12 +73,14 @@ def describe_location(settings: Settings) -> str:
 class FeedbackStore:
     """Reads and writes feedback items and their vectors; every write is an idempotent upsert by id."""
 
-    def __init__(self, client, collection, embedder_name: str, location: str, embedder: Embedder | None = None):
+    def __init__(self, client, collection, embedder_name: str, location: str, embedder: Embedder | None = None,
+                 derived_dir: Path | None = None):
         self._client = client
         self._collection = collection
         self.embedder_name = embedder_name
         self.location = location
         self._embedder = embedder
+        self.derived_dir = derived_dir  # where files derived from this store live (see `derived_path`)
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -95,7 +107,7 @@ class FeedbackStore:
                 configuration={"hnsw": {"space": "cosine"}},
                 metadata={"embedder": embedder.name, "embed_dim": embedder.dim, "schema": SCHEMA_VERSION},
             )
-            return cls(client, collection, embedder.name, location, embedder)
+            return cls(client, collection, embedder.name, location, embedder, _derived_dir(settings))
         recorded = (collection.metadata or {}).get("embedder")
         if not recorded:
             raise StoreError(f"collection '{settings.collection}' at {location} was not made by this product")
@@ -103,10 +115,10 @@ class FeedbackStore:
         if wanted and wanted != recorded:
             raise StoreError(
                 f"the store at {location} was built with embedder '{recorded}', not '{wanted}'; "
-                f"use --embedder {recorded}, or build a new store with --store NEWDIR (or `assistant reset`) "
+                f"use --embedder {recorded}, or build a new store with --store NEWDIR "
                 f"and ingest again"
             )
-        return cls(client, collection, recorded, location, embedder)
+        return cls(client, collection, recorded, location, embedder, _derived_dir(settings))
 
     @property
     def embedder(self) -> Embedder:
@@ -136,12 +148,33 @@ class FeedbackStore:
                 metadatas=metadatas[start:end],
                 embeddings=np.asarray(vectors[start:end], dtype=np.float32),
             )
+        self._touch()
 
     def update_metadata(self, ids: list[str], metadatas: list[dict]) -> None:
         """Merge new metadata fields into stored items (analysis results), leaving vectors as they are."""
+        if not ids:
+            return
         step = self.max_batch_size()
         for start in range(0, len(ids), step):
             self._collection.update(ids=ids[start : start + step], metadatas=metadatas[start : start + step])
+        self._touch()
+
+    def _touch(self) -> None:
+        # after the write, never before: a reader that saw the old revision then read the new items
+        # would otherwise label a copy with the new revision that lacks part of this write
+        self.save_state(REVISION_KEY, uuid.uuid4().hex)
+
+    def revision(self) -> str:
+        """Changes after every write to the items (from any process or machine); "" for a store never written
+        by this version. Copies derived from the items (analysis/snapshot.py) are valid while it stays the same."""
+        return self.load_state(REVISION_KEY) or ""
+
+    def derived_path(self, name: str) -> Path | None:
+        """Path of a file derived from this collection's items: beside the store's files for a local store, in
+        the cache folder for a Chroma server (None when there is nowhere to put it)."""
+        if self.derived_dir is None:
+            return None
+        return self.derived_dir / f"{self._collection.name}.{name}"
 
     # ------------------------------------------------------------------ analysis state
     def save_state(self, key: str, text: str) -> None:

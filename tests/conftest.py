@@ -84,7 +84,7 @@ def settings(request, tmp_path):
     """Settings for a fresh store with the hashing embedder: embedded on disk, or on a real Chroma server."""
     from assistant.settings import Settings
 
-    values = {"store": tmp_path / "store", "embedder": "hashing", "batch_size": 64}
+    values = {"store": tmp_path / "store", "embedder": "hashing", "batch_size": 64, "cache_dir": tmp_path / "cache"}
     if request.param == "server":
         values["chroma_url"] = request.getfixturevalue("chroma_server")
         values["collection"] = f"t{uuid.uuid4().hex[:12]}"  # one server, a collection per test

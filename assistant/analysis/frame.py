@@ -21,7 +21,14 @@ _TIER_NAMES = {"企业版": "enterprise", "专业版": "pro", "免费版": "free
 
 
 def load_frame(store: FeedbackStore, where: dict | None = None, *, text: bool = True) -> pd.DataFrame:
-    """Every stored item matching `where` with its metadata; JSON list fields decoded, tier normalised."""
+    """Every stored item matching `where` with its metadata; JSON list fields decoded, tier normalised.
+
+    The whole store (no `where`) comes from its snapshot when that is current (snapshot.py): a second for
+    100,000 items instead of half a minute."""
+    if where is None and text:
+        from .snapshot import read_items
+
+        return frame_from_rows(read_items(store))
     rows = (
         [{"id": item.id, "text": item.text, **item.metadata} for item in store.iter_items(where=where)]
         if text
@@ -30,8 +37,8 @@ def load_frame(store: FeedbackStore, where: dict | None = None, *, text: bool = 
     return frame_from_rows(rows)
 
 
-def frame_from_rows(rows: list[dict]) -> pd.DataFrame:
-    """The analysis frame from plain dicts (store metadata, or rows built by tests)."""
+def frame_from_rows(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
+    """The analysis frame from plain dicts (store metadata, or rows built by tests) or a table of them."""
     frame = pd.DataFrame(rows)
     if "tier" not in frame:
         frame["tier"] = pd.NA

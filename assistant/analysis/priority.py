@@ -208,14 +208,15 @@ def _context(frame, current, ts_all, start, end, weights, group) -> dict:
         "period": period, "n_periods": max(1, math.ceil(span / period)) if start is not None else 1,
         "recent": min(weights.recent_days * DAY, span / 2) if start is not None else 0.0,
         "item_priority": _item_scores(current, weights, (end - 1) if end else None, negative, score, cue),
-        "ids": current["id"].astype(str).to_numpy(), "category": column("category"),
-        "label": column("theme_label") if group == "theme_id" else None,
+        "ids": current["id"].astype(str).to_numpy(),
+        "modes": {"category": _modes(keys, column("category")),
+                  "label": _modes(keys, column("theme_label")) if group == "theme_id" else {}},
     }
 
 
 def _gate(key: str, pos: np.ndarray, c: dict, weights: PriorityWeights) -> tuple[float, float, str | None, str]:
     """Importance multiplier for praise and the catch-all category: (factor, praise share, category, note)."""
-    category = _mode(c["category"][pos]) if c["category"] is not None else None
+    category = c["modes"]["category"].get(key)
     analysed = ~np.isnan(c["negative"][pos])
     praise = float(c["positive"][pos][analysed].mean()) if analysed.any() else 0.0
     is_other = category == "other" or key == "other"
@@ -300,7 +301,7 @@ def _demand(key: str, pos: np.ndarray, c: dict, weights: PriorityWeights, gated:
     breakdown["gate"] = {"factor": round(gate, 4), "praise_share": round(praise, 4), "note": gate_note}
     # evidence: highest item priority first, then newest, then id, so the list is stable
     order = np.lexsort((c["ids"][pos], -np.nan_to_num(c["ts"][pos]), -c["item_priority"][pos]))
-    label = _mode(c["label"][pos]) if c["label"] is not None else None
+    label = c["modes"]["label"].get(key)
     return Demand(
         key=key, label=str(label or key), category=category, count=count, share=count / c["total"], growth=growth,
         negative_share=negative_share, mean_sentiment=mean_sentiment, customer_value=value, customers=customers,
@@ -348,11 +349,15 @@ def _day(seconds: float) -> str:
     return pd.Timestamp(seconds, unit="s", tz="UTC").date().isoformat()
 
 
-def _mode(values: np.ndarray):
-    """Most common non-missing value; ties go to the alphabetically first, so results never depend on order."""
-    counts = Counter(str(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))
-                     and v is not pd.NA)
-    if not counts:
-        return None
-    top = max(counts.values())
-    return min(k for k, n in counts.items() if n == top)
+def _modes(keys: np.ndarray, values: np.ndarray | None) -> dict[str, str]:
+    """Most common non-missing value per group key; ties go to the alphabetically first, so results never
+    depend on order. One pass over all groups (per group it cost 2 ms each, 0.1 s per 100,000-item view)."""
+    if values is None:
+        return {}
+    present = pd.Series(values, dtype=object).notna().to_numpy()
+    if not present.any():
+        return {}
+    pairs = pd.DataFrame({"key": keys[present], "value": pd.Series(values[present], dtype=object).astype(str).to_numpy()})
+    table = pairs.value_counts().rename("n").reset_index()
+    table = table.sort_values(["key", "n", "value"], ascending=[True, False, True]).drop_duplicates("key")
+    return dict(zip(table["key"], table["value"]))

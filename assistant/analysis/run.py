@@ -25,6 +25,7 @@ from .entities import EntityExtractor, load_dictionary
 from .frame import load_frame
 from .priority import item_priority
 from .sentiment import load_sentiment_model
+from .snapshot import refresh as refresh_snapshot
 from .taxonomy import load_taxonomy
 from .themes import ThemeState, update_themes
 
@@ -201,6 +202,8 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
             updates_ids.append(row.id)
             updates.append(change)
     store.update_metadata(updates_ids, updates)
+    # 6. the item snapshot for the next reader (dashboard, demands, the agent): current after this run
+    refresh_snapshot(store)
     report.seconds = time.perf_counter() - started
     return report
 

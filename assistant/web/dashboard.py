@@ -59,12 +59,12 @@ def _compute(state: WebState, start, end, categories, channels, langs, interval)
     from ..analysis.priority import rank_demands
     from ..analysis.trends import trends
 
-    frame, slim = state.frame(), state.demand_frame()
+    frame = state.frame()
     mask = pd.Series(True, index=frame.index)
     for column, chosen in (("category", categories), ("channel", channels), ("lang", langs)):
         if chosen:
             mask &= frame[column].astype(str).isin(chosen)
-    data, demand_data = frame[mask], slim[mask]
+    data = frame[mask]
     ts = pd.to_numeric(data["ts"], errors="coerce")
     inside = pd.Series(True, index=data.index)
     if start is not None:
@@ -77,7 +77,7 @@ def _compute(state: WebState, start, end, categories, channels, langs, interval)
 
     by_category = trends(data, by="category", interval=interval, since=start, until=end)
     by_theme = trends(data, by="theme", interval=interval, since=start, until=end)
-    ranked = rank_demands(demand_data, since=start, until=end, weights=state.settings.priority, limit=TOP_DEMANDS)
+    ranked = rank_demands(data, since=start, until=end, weights=state.settings.priority, limit=TOP_DEMANDS)
 
     volume = by_category.table[["start", "label", "count"]].rename(columns={"label": "category"})
     volume = volume[volume["count"] > 0].reset_index(drop=True)

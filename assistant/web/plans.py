@@ -22,7 +22,7 @@ def demand_choices(state: WebState) -> list[tuple[str, str]]:
     def compute():
         from ..analysis.priority import rank_demands
 
-        ranked = rank_demands(state.demand_frame(), weights=state.settings.priority, limit=DEMAND_CHOICES)
+        ranked = rank_demands(state.frame(), weights=state.settings.priority, limit=DEMAND_CHOICES)
         return [(f"{d.priority:.0f} · {d.label} ({d.category or 'no category'}, {d.count} items)", d.key)
                 for d in ranked if d.key != "unassigned"]
 
@@ -87,7 +87,7 @@ def demand_breakdown(state: WebState, theme: str | None) -> str:
     from .dashboard import breakdown_markdown
 
     def compute():
-        ranked = rank_demands(state.demand_frame(), weights=state.settings.priority)
+        ranked = rank_demands(state.frame(), weights=state.settings.priority)
         return {d.key: breakdown_markdown(d, compact=True) for d in ranked}
 
     return state.memo("breakdowns", (), compute).get(theme, "")

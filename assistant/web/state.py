@@ -1,11 +1,10 @@
 """What every page of the web app shares: the open store, the analysis frame cached per store state, and the
 assistant, one of each per app (not per browser session), guarded by locks so sessions can run side by side.
 
-The frame of 100,000 items takes seconds to read from Chroma; every dashboard view computes on it, so it is
-read once and kept until the store changes. A change is noticed from the item count, from the app's own
-writes (ingest, analyze, which call `invalidate`), and for a local store from the modification time of its
-files (a CLI `analyze` in another process); a Chroma server offers no such signal, so there the frame is
-also re-read after `SERVER_MAX_AGE` seconds.
+Every dashboard view computes on the frame of all items. It is read once (from the item snapshot that
+`analyze` leaves, analysis/snapshot.py: about a second for 100,000 items; from Chroma when there is none,
+half a minute) and kept while the store's revision and item count stay the same; the revision changes
+after every write, from this app, a CLI in another process, or another machine writing to the same server.
 """
 
 from __future__ import annotations
@@ -15,14 +14,14 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from ..errors import StoreError
 from ..settings import Settings
 
 log = logging.getLogger("assistant.web")
-SERVER_MAX_AGE = 300.0
 MEMO_SIZE = 64
 
 
@@ -44,13 +43,10 @@ class WebState:
         self._write_lock = threading.Lock()  # one ingest or analysis at a time
         self._generation = 0
         self._frame = None
-        self._demand_frame = None
         self._frame_key: tuple | None = None
-        self._frame_loaded_at = 0.0
         self._memo: OrderedDict[tuple, Any] = OrderedDict()
         self._gates: dict[tuple, threading.Lock] = {}
-        self._rows: list[dict] = []
-        self._cues: dict[str, bool] = {}  # text -> has an urgency cue (kept across reloads)
+        self._items = pd.DataFrame()  # the raw rows behind the frame, so an upload can be merged in
         self.loads = 0  # full reads of the store, for the tests and the benchmark
         self.warmers: list[Callable[[WebState], Any]] = []  # default views worth computing ahead (pages add theirs)
         self.last_load_seconds: float | None = None
@@ -80,91 +76,61 @@ class WebState:
         """Forget the frame and every view computed from it (after this app wrote to the store)."""
         with self._frame_lock, self._lock:
             self._generation += 1
-            self._frame = self._demand_frame = self._frame_key = None
-            self._rows = []
+            self._frame = self._frame_key = None
+            self._items = pd.DataFrame()
             self._memo.clear()
 
     def _key(self) -> tuple:
+        """Changes with every write to the store, from any process (milliseconds: no item is read)."""
         store = self.store()
-        files = ()
-        if not self.settings.chroma_url:
-            folder = Path(self.settings.store)
-            files = tuple(p.stat().st_mtime_ns for p in sorted(folder.glob("chroma.sqlite3*")) if p.exists())
-        return (self._generation, store.count(), files)
-
-    def _fresh(self, key: tuple) -> bool:
-        if self._frame is None or key != self._frame_key:
-            return False
-        return not self.settings.chroma_url or time.monotonic() - self._frame_loaded_at < SERVER_MAX_AGE
+        return (self._generation, store.count(), store.revision())
 
     def frame(self):
         """Every stored item as the analysis frame (analysis/frame.py), read again only when the store changed."""
         with self._frame_lock:
             key = self._key()
-            if not self._fresh(key):
+            if self._frame is None or key != self._frame_key:
+                from ..analysis.snapshot import read_items
+
                 started = time.perf_counter()
                 # what load_frame does, keeping the rows so that an upload can be merged in (`refresh_sources`)
-                self._rows = [{"id": item.id, "text": item.text, **item.metadata} for item in self.store().iter_items()]
-                self._set_frame(self._rows)
-                self._frame_key, self._frame_loaded_at = key, time.monotonic()
+                self._items = read_items(self.store())
+                self._set_frame(self._items)
+                self._frame_key = key
                 self.loads += 1
                 self.last_load_seconds = time.perf_counter() - started
             return self._frame
 
-    def _set_frame(self, rows: list[dict]) -> None:
+    def _set_frame(self, items: pd.DataFrame) -> None:
         from ..analysis.frame import frame_from_rows
 
-        frame = frame_from_rows(rows)
+        frame = frame_from_rows(items)
         with self._lock:
-            self._frame, self._demand_frame = frame, None
+            self._frame = frame
             self._memo.clear()
 
     def refresh_sources(self, sources: list[str]) -> None:
         """Merge the items of these sources (just ingested through the app) into the cached frame.
 
-        Reading 100,000 items back from Chroma takes 20-40 s; an upload touches only its own source, so
-        only that source's items are read again (new and changed ones alike)."""
+        Reading the whole store again would take a second from the snapshot, but the upload made the snapshot
+        stale, and from Chroma it takes half a minute; an upload touches only its own source, so only that
+        source's items are read again (new and changed ones alike)."""
+        from ..analysis.snapshot import CUE_COLUMN, cue_flags
         from ..store import build_where
 
         with self._frame_lock:
             if self._frame is None or not sources:
                 self.invalidate()
                 return
-            fresh = [{"id": item.id, "text": item.text, **item.metadata}
-                     for item in self.store().iter_items(where=build_where(source=sorted(set(sources))))]
-            ids = {row["id"] for row in fresh}
-            self._rows = [row for row in self._rows if row["id"] not in ids] + fresh
+            fresh = pd.DataFrame([{"id": item.id, "text": item.text, **item.metadata}
+                                  for item in self.store().iter_items(where=build_where(source=sorted(set(sources))))])
+            if len(fresh):
+                fresh[CUE_COLUMN] = cue_flags(fresh["text"])
+                kept = self._items[~self._items["id"].isin(set(fresh["id"]))]
+                self._items = pd.concat([kept, fresh], ignore_index=True) if len(kept) else fresh
             self._generation += 1
-            self._set_frame(self._rows)
-            self._frame_key, self._frame_loaded_at = self._key(), time.monotonic()
-
-    def demand_frame(self):
-        """The frame as `rank_demands` needs it, with texts that carry no urgency cue blanked.
-
-        rank_demands reads the text only to find urgency cues, through a cache of 65,536 texts; over a
-        larger store every call would scan every text again (about 0.15 ms each). Blanking the texts with
-        no cue gives the same ranking while the cue-bearing texts stay in that cache. Whether a text has a
-        cue is remembered across reloads, so after an upload only the new texts are scanned.
-        """
-        with self._frame_lock:
-            frame = self.frame()
-            if self._demand_frame is None:
-                from ..analysis.cues import find_cues
-
-                cues = self._cues
-                has_cue = []
-                for text in frame["text"]:
-                    if not isinstance(text, str):
-                        has_cue.append(False)
-                        continue
-                    flag = cues.get(text)
-                    if flag is None:
-                        flag = cues[text] = bool(find_cues(text))
-                    has_cue.append(flag)
-                slim = frame.copy()
-                slim["text"] = slim["text"].where(has_cue, None)
-                self._demand_frame = slim
-            return self._demand_frame
+            self._set_frame(self._items)
+            self._frame_key = self._key()
 
     def memo(self, name: str, params: tuple, compute: Callable[[], Any]) -> Any:
         """`compute()` once per store state and parameters, shared by every session; sessions asking for the
@@ -196,7 +162,7 @@ class WebState:
     def warm(self) -> None:
         """Read the frame and compute the default views (`warmers`) ahead of the next visitor."""
         if self.has_store():
-            self.demand_frame()
+            self.frame()
             for warmer in list(self.warmers):
                 warmer(self)
 
