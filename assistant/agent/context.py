@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
@@ -15,8 +14,7 @@ from ..settings import Settings
 from ..store import FeedbackStore
 from .types import EVIDENCE_FIELDS
 
-_FRAMES: dict[tuple[str, str], tuple[tuple, pd.DataFrame, float]] = {}
-FRAME_MAX_AGE = 300.0  # seconds; in-place metadata edits do not change the version key
+_FRAMES: dict[tuple[str, str], tuple[tuple, pd.DataFrame]] = {}
 _LOCK = threading.Lock()
 
 
@@ -45,25 +43,27 @@ class DataContext:
         return now.astimezone(self.tz)
 
     def frame(self) -> pd.DataFrame:
-        """Every stored item with its analysis, reloaded only when the store changed (count or state)."""
+        """Every stored item with its analysis, reloaded only when the store changed (from the item snapshot
+        that `analyze` leaves, analysis/snapshot.py, when it is current)."""
         key = (self.store.location, self.settings.collection)
         version = self.version()
         with _LOCK:
             cached = _FRAMES.get(key)
-            if cached and cached[0] == version and time.monotonic() - cached[2] < FRAME_MAX_AGE:
+            if cached and cached[0] == version:
                 return cached[1]
         from ..analysis.frame import load_frame
 
         frame = load_frame(self.store)
         with _LOCK:
-            _FRAMES[key] = (version, frame, time.monotonic())
+            _FRAMES[key] = (version, frame)
         return frame
 
     def version(self) -> tuple:
-        """Changes when items are added or themes/actions are rewritten (cheap: no item is read)."""
+        """Changes when items are written (the store's revision) or themes/actions are rewritten (cheap: no
+        item is read)."""
         states = tuple(hashlib.sha1((self.store.load_state(k) or "").encode()).hexdigest()[:12]
                        for k in ("themes", "actions"))
-        return (self.store.count(), *states)
+        return (self.store.count(), self.store.revision(), *states)
 
     def categories(self) -> list[str]:
         """Category names of the taxonomy in use (the one `analyze` wrote), plus any found in the data."""
