@@ -35,7 +35,7 @@ class WebState:
         self._analyzer_factory = analyzer_factory  # store -> Analyzer; tests pass one with a fake sentiment model
         self._assistant_factory = assistant_factory
         self._assistant = None
-        # three locks, always taken in this order: reading the store can take half a minute, and must not
+        # locks taken in this order: reading the store without a snapshot takes ~20 s per 100k items, and must not
         # hold up pages that only need the open store or the assistant (chat, replies)
         self._frame_lock = threading.RLock()  # reading / replacing the frame
         self._lock = threading.RLock()  # short sections: the open store, the views cache
