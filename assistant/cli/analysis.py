@@ -34,16 +34,22 @@ def window_options(func):
 @click.option("--taxonomy", type=click.Path(exists=True, dir_okay=False), help="YAML taxonomy (default: built in).")
 @click.option("--products", type=click.Path(exists=True, dir_okay=False), help="YAML product dictionary.")
 @click.option("--full", is_flag=True, help="Re-analyse everything and rebuild themes from scratch.")
+@click.option("--refine", type=click.IntRange(min=1), is_flag=False, flag_value=300, default=None, metavar="[N]",
+              help="Have the language model label N more items' sentiment (default 300) and learn from them.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context
-def analyze(ctx, store, chroma_url, taxonomy, products, full, as_json):
+def analyze(ctx, store, chroma_url, taxonomy, products, full, refine, as_json):
     """Sentiment, category, entities, theme and priority for every new or changed item."""
     from ..analysis.run import analyze_store
 
     feedback, settings = _open(ctx, store, chroma_url, taxonomy=taxonomy, products=products)
-    report = analyze_store(feedback, settings, full=full, progress=sys.stderr.isatty() and not as_json)
+    report = analyze_store(feedback, settings, full=full, progress=sys.stderr.isatty() and not as_json,
+                           refine=refine or 0)
     if as_json:
         return _emit_json(report.as_dict())
+    if report.refined:
+        click.echo(f"refined sentiment: {report.refined['added']} items labelled by {report.refined['model']} "
+                   f"({report.refined['labels']} in all)")
     click.echo(
         f"{report.items} items: analysed {report.analysed}, unchanged {report.unchanged}; "
         f"{report.themes} themes ({report.new_themes} new), {report.unassigned} items without a theme "
