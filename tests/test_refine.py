@@ -182,3 +182,18 @@ def test_refine_needs_a_language_model(e5_store, tmp_path):
     sentiment = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=_tiny_nb())
     with pytest.raises(LLMError, match="language model"):
         analyze_store(store, settings, progress=False, analyzer=Analyzer(store, settings, sentiment=sentiment), refine=5)
+
+
+def test_chinese_items_read_the_head_and_keep_model_labels(tmp_path):
+    model = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=_tiny_nb())
+    texts = ["外卖送到楼下"] * 12 + ["很好吃"] * 12 + ["几点开门"] * 12
+    labels = ["negative"] * 12 + ["positive"] * 12 + ["neutral"] * 12
+    vectors = model.embedder.embed_documents(texts)
+    probe = ["外卖送到楼下", "服务一般"]
+    before = model.predict(probe, ["zh", "zh"], model.embedder.embed_documents(probe))
+    # the model labelled 服务一般 positive (a made-up label) and taught the head that 外卖送到楼下 is negative
+    model.refiner = train_refiner(vectors, labels, [f"k{i}" for i in range(len(texts))])
+    model.refiner.labels["probe"] = "positive"
+    after = model.predict(probe, ["zh", "zh"], model.embedder.embed_documents(probe), keys=["x", "probe"])
+    assert after[0].score < before[0].score and after[0].label == "negative"
+    assert after[1].label == "positive" and after[1].score == 1.0
