@@ -78,6 +78,10 @@ def test_cli_analysis_commands(analysed, local_settings, run_cli, tmp_path, monk
     assert code == 0, err
     assert len(demands) == 3 and demands[0]["priority"] >= demands[1]["priority"] >= demands[2]["priority"]
     assert {"volume", "negativity", "customer_value", "growth", "cues", "recency"} <= set(demands[0]["breakdown"])
+    assert "unassigned" not in {d["key"] for d in demands}
+    code, out, err = run_cli("--store", store_dir, "demands", "--no-explain", "-n", "50")
+    unthemed = int(load_frame(FeedbackStore.open(local_settings))["theme_id"].isna().sum())
+    assert code == 0 and f"({unthemed} items in this window are in no theme" in out and "unassigned" not in out
     assert demands[0]["evidence"]
 
     code, out, _ = run_cli("--store", store_dir, "demands", "-n", "1")

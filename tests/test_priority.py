@@ -145,8 +145,10 @@ def test_growth_compares_with_the_previous_window_of_equal_length():
 def test_tiny_groups_and_missing_analysis_columns_are_handled_and_said():
     frame = frame_from_rows([{"id": "a", "text": "refund please", "ts": 1_700_000_000, "theme_id": "t1"},
                              {"id": "b", "text": "hello", "ts": 1_700_086_400, "theme_id": None}])
-    demands = rank_demands(frame)
-    assert {d.key for d in demands} == {"t1", "unassigned"} == {d.key for d in rank_demands(frame, group="theme")}
+    demands = rank_demands(frame, include_unassigned=True)
+    assert {d.key for d in demands} == {"t1", "unassigned"}
+    assert {d.key for d in rank_demands(frame, group="theme")} == {"t1"}  # items in no theme are not a demand
+    assert rank_demands(frame)[0].share == 0.5  # ... but they count in the total
     t1 = next(d for d in demands if d.key == "t1")
     assert t1.negative_share is None and t1.breakdown["negativity"]["note"] == "sentiment not analysed"
     assert "no tier or revenue data" in t1.breakdown["customer_value"]["note"]

@@ -121,10 +121,10 @@ def top_demands(ctx: DataContext, *, since=None, until=None, category: str | Non
     frame = _filtered(ctx, category=category, channel=channel, tier=tier,
                       sentiment="negative" if complaints else None, with_window=False)
     n = max(1, min(int(n), 20))
-    ranked = rank_demands(frame, since=_epoch(since), until=_inclusive_end(until), weights=ctx.settings.priority,
-                          limit=n + 1) if len(frame) else []
-    themed = [d for d in ranked if d.key != "unassigned"][:n]  # items no theme took are not one demand ...
-    ranked = themed or ranked[:1]  # ... unless they are all there is
+    window = dict(since=_epoch(since), until=_inclusive_end(until), weights=ctx.settings.priority)
+    ranked = rank_demands(frame, **window, limit=n) if len(frame) else []
+    if not ranked and len(frame):  # items no theme took are not one demand, unless they are all there is
+        ranked = rank_demands(frame, **window, include_unassigned=True, limit=1)
     in_window = _filtered(ctx, since=since, until=until, category=category, channel=channel, tier=tier,
                           sentiment="negative" if complaints else None)
     demands, ids = [], []

@@ -46,6 +46,7 @@ __all__ = ["IMPORTANCE", "REVENUE_COLUMNS", "URGENCY", "Demand", "Growth", "Prio
 
 IMPORTANCE = ("volume", "persistence", "negativity", "customer_value")
 URGENCY = ("growth", "cues", "recency")
+UNASSIGNED = "unassigned"  # the key of items in no group
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,11 @@ class Demand:
 
 
 def rank_demands(frame: pd.DataFrame, *, since=None, until=None, weights: PriorityWeights = PriorityWeights(),
-                 group: str = "theme_id", limit: int | None = None) -> list[Demand]:
+                 group: str = "theme_id", limit: int | None = None, include_unassigned: bool = False) -> list[Demand]:
     """Groups (themes by default) in the window, highest priority first, each with its full breakdown.
+
+    Items with no group (no theme) share no demand: they count in every share and total but are not ranked,
+    unless `include_unassigned` asks for them as one pseudo-group keyed "unassigned".
 
     Growth compares the window with the equally long window before it. When the data covers less than
     half of that (always so for the default whole-data window), it compares the window's second half
@@ -144,6 +148,10 @@ def rank_demands(frame: pd.DataFrame, *, since=None, until=None, weights: Priori
     ctx = _context(frame, current, ts_all, start, end, weights, group)
     indices = pd.Series(ctx["keys"]).groupby(ctx["keys"], sort=True).indices
     groups = {str(key): np.asarray(pos) for key, pos in indices.items()}
+    if not include_unassigned:
+        groups.pop(UNASSIGNED, None)
+        if not groups:
+            return []
     gates = {key: _gate(key, pos, ctx, weights) for key, pos in groups.items()}
     ctx["scale_count"] = max(gates[k][0] * len(pos) for k, pos in groups.items()) or 1.0
     ctx["scale_reach"] = max(gates[k][0] * len(set(ctx["customers"][pos])) for k, pos in groups.items()) or 1.0
@@ -153,7 +161,7 @@ def rank_demands(frame: pd.DataFrame, *, since=None, until=None, weights: Priori
 
 
 def _keys(values: pd.Series) -> np.ndarray:
-    return values.astype(object).where(values.notna(), "unassigned").astype(str).to_numpy()
+    return values.astype(object).where(values.notna(), UNASSIGNED).astype(str).to_numpy()
 
 
 def _comparison(frame, keys, ts, ts_all, start, span, group) -> dict:

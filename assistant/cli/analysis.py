@@ -92,8 +92,8 @@ def demands(ctx, store, chroma_url, since, until, category, channel, limit, expl
 
     feedback, settings = _open(ctx, store, chroma_url)
     frame = _frame(feedback, category=category, channel=channel)
-    ranked = rank_demands(frame, since=_parse_day(since, tz=settings.timezone),
-                          until=_parse_day(until, end=True, tz=settings.timezone), weights=settings.priority)[:limit]
+    start, end = _parse_day(since, tz=settings.timezone), _parse_day(until, end=True, tz=settings.timezone)
+    ranked = rank_demands(frame, since=start, until=end, weights=settings.priority)[:limit]
     if as_json:
         return _emit_json([d.to_dict() for d in ranked])
     if not ranked:
@@ -103,6 +103,22 @@ def demands(ctx, store, chroma_url, since, until, category, channel, limit, expl
             click.echo(f"{rank}. {demand.explain()}\n")
         else:
             click.echo(f"{rank:>2}. {demand.priority:5.1f}  {demand.count:>5} items  {demand.label}")
+    unthemed = _unthemed(frame, start, end)
+    if ranked and unthemed:
+        click.echo(f"({unthemed} items in this window are in no theme: one-offs, not ranked as a demand)")
+
+
+def _unthemed(frame, start: int | None, end: int | None) -> int:
+    """Items of the window in no theme (rank_demands does not rank them); undated ones count without a window."""
+    import pandas as pd
+
+    ts = pd.to_numeric(frame["ts"], errors="coerce")
+    inside = pd.Series(start is None and end is None, index=frame.index) | ts.notna()
+    if start is not None:
+        inside &= ts >= start
+    if end is not None:
+        inside &= ts < end
+    return int((frame["theme_id"].isna() & inside).sum())
 
 
 @cli.command()

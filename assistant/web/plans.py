@@ -24,7 +24,7 @@ def demand_choices(state: WebState) -> list[tuple[str, str]]:
 
         ranked = rank_demands(state.frame(), weights=state.settings.priority, limit=DEMAND_CHOICES)
         return [(f"{d.priority:.0f} · {d.label} ({d.category or 'no category'}, {d.count} items)", d.key)
-                for d in ranked if d.key != "unassigned"]
+                for d in ranked]
 
     return state.memo("demand_choices", (), compute)
 
