@@ -273,3 +273,21 @@ def test_label_has_both_languages_only_when_both_write_about_it():
     keywords = ["price increase", "cancel", "notice", "涨价"]
     assert make_label(keywords, {"en": 10, "zh": 8}) == "price increase / cancel / 涨价"
     assert make_label(keywords, {"en": 10}) == "price increase / cancel / notice"
+
+
+def test_keywords_prefer_what_most_of_a_theme_says_over_what_a_few_happen_to_share():
+    from collections import Counter
+
+    from assistant.analysis.keywords import rank_keywords
+
+    # long complaints: 30 of the bureau theme's 40 name the bureau, which the 19 other themes mention too
+    # (8 of 20 items each); 3 happen to share "human", said once elsewhere. c-TF-IDF put "human" first.
+    terms = {"bureau": Counter({"experian": 30, "human": 3, "credit": 38})}
+    sizes = {"bureau": 40}
+    for n in range(19):
+        terms[f"other{n}"] = Counter({"experian": 8, f"topic{n}": 15, "credit": 19, **({"human": 1} if n == 0 else {})})
+        sizes[f"other{n}"] = 20
+    ranked = rank_keywords(terms, sizes)
+    assert ranked["bureau"][0] == "experian" and ranked["bureau"].index("human") > 0
+    assert ranked["other3"][0] == "topic3"
+    assert "experian" not in ranked["other3"]  # used less there than overall: it does not describe them

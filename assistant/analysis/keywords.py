@@ -6,8 +6,8 @@ stopwords, redaction placeholders ([PHONE] ...), numbers, prices, order ids, ver
 URLs removed. Terms are counted once per item, so a long rant that repeats a word does not outweigh
 the theme.
 
-`rank_keywords` is class-based TF-IDF as in BERTopic, over all the themes: a term scores
-high when a large share of the theme's items use it and few items of the other themes do.
+`rank_keywords` scores a term by its part of the KL divergence of the theme from all themed items: high
+when a large share of the theme's items use it and a much smaller share of all items do.
 """
 
 from __future__ import annotations
@@ -110,24 +110,29 @@ def count_terms(texts: Iterable[str]) -> Counter:
 
 
 def rank_keywords(terms: dict[str, Counter], sizes: dict[str, int], top: int = 10) -> dict[str, list[str]]:
-    """Top keywords of each theme of one category by c-TF-IDF against the category's other themes.
+    """Top keywords of each theme: the terms that most separate its items from all themed items.
 
-    `terms[theme]` counts the theme's items containing each term, `sizes[theme]` its items. A term
-    must occur in at least two items and 5% of the theme, so one odd item cannot name a theme.
+    `terms[theme]` counts the theme's items containing each term, `sizes[theme]` its items. A term scores
+    p * log(p / q), its share p of the theme's items against its share q of all items: the term's part of
+    the KL divergence of the theme from the whole. Unlike c-TF-IDF's log(1 + mean size / total), the lift
+    is damped by the log and weighed by how many of the theme's items say it, so on long texts a word five
+    complaints happen to share ("human", "equipment") does not outrank the one most of them name
+    ("experian", "identity theft"); measured on real complaints and the sample in docs/real-data.md.
+    A term must occur in at least two items and 5% of the theme, so one odd item cannot name a theme.
     """
     totals: Counter = Counter()
     for counts in terms.values():
         totals.update(counts)
-    average = sum(sizes.values()) / max(len(sizes), 1)
+    everyone = max(sum(sizes.values()), 1)
     ranked: dict[str, list[str]] = {}
     for theme, counts in terms.items():
         size = max(sizes.get(theme, 0), 1)
         floor = max(2, math.ceil(0.05 * size))
-        scores = {
-            term: (n / size) * math.log(1 + average / totals[term])
-            for term, n in counts.items()
-            if n >= floor
-        }
+        scores = {}
+        for term, n in counts.items():
+            share, overall = n / size, totals[term] / everyone
+            if n >= floor and share > overall:  # only terms the theme uses more than the rest do
+                scores[term] = share * math.log(share / overall)
         # ties broken by the term itself, so the order never depends on dict history
         ordered = sorted(scores, key=lambda t: (-round(scores[t], 9), t))
         ranked[theme] = _without_overlaps(_prefer_phrases(ordered, counts), top)
