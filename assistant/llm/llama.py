@@ -51,6 +51,22 @@ _DEFAULT_SYSTEM = "You are a helpful assistant."
 PROMPT_CACHE_BYTES = 1 << 30
 
 
+def _counted_cache(base: type) -> type:
+    """llama-cpp-python's RAM cache, with its size counting each state's saved logits too.
+
+    The library counts only the context state; every saved prompt also keeps its logits (prompt tokens x
+    vocabulary floats, ~55 MB for a 90-token prompt with Qwen's 152k vocabulary), so the cache outgrew its
+    capacity without bound: 300 labelling calls took 15 GB. Counted, it stays at PROMPT_CACHE_BYTES."""
+
+    class CountedRAMCache(base):
+        @property
+        def cache_size(self):
+            return sum(state.llama_state_size + state.scores.nbytes + state.input_ids.nbytes
+                       for state in self.cache_state.values())
+
+    return CountedRAMCache
+
+
 def load_llama(path: str | Path, *, n_ctx: int = 4096, n_threads: int | None = None) -> tuple[Any, threading.Lock]:
     """The process-wide Llama for `path` and its lock; the first caller's n_ctx/n_threads load it."""
     key = str(Path(path).expanduser().resolve())
@@ -75,7 +91,7 @@ def load_llama(path: str | Path, *, n_ctx: int = 4096, n_threads: int | None = N
             # keep the evaluated state of recent prompts: the agent alternates a routing prompt and an
             # answering prompt whose long fixed prefixes (system text, few-shot examples) then cost
             # nothing the second time (llama.cpp restores the longest matching prefix)
-            llama.set_cache(llama_cpp.LlamaRAMCache(capacity_bytes=PROMPT_CACHE_BYTES))
+            llama.set_cache(_counted_cache(llama_cpp.LlamaRAMCache)(capacity_bytes=PROMPT_CACHE_BYTES))
             _LOADED[key] = (llama, threading.Lock(), time.perf_counter() - started)
         llama, lock, _ = _LOADED[key]
         return llama, lock
