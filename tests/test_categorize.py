@@ -342,3 +342,21 @@ def test_a_head_from_few_labels_votes_with_the_taxonomy_and_a_well_trained_one_d
     alone = CategoryClassifier(taxonomy, EMBEDDER, supervised=head).classify(vectors, texts)
     assert np.allclose([[r.scores[n] for n in taxonomy.names] for r in alone],
                        head.probabilities(vectors, list(taxonomy.names)), atol=1e-3)
+
+
+def test_a_long_text_is_judged_by_its_strongest_fifth_of_words_not_one_stray_word():
+    from assistant.analysis.categorize import WORDS_PER_VOTE, _content_words
+
+    clf = CategoryClassifier(taxonomy_from_data(SHOP), EMBEDDER)
+    delivery, billing = 0, 1
+    long_text = ("The courier lost the package again: late delivery of my orders, parcels left outside, shipping and "
+                 "tracking useless, the invoice fine, weather dry, neighbour home on sunday morning")
+    short_text = "invoice courier"
+    assert len(_content_words(long_text)) > 2 * WORDS_PER_VOTE
+    evidence, _ = clf._word_evidence([long_text, short_text], None)
+    # the stray "invoice" is the billing category's best word in both texts; in the short one it counts in
+    # full, in the long one it is one vote among many words about delivery
+    assert evidence[0, delivery] > evidence[0, billing]
+    single = clf._word_evidence(["invoice"], None)[0]
+    assert evidence[1, billing] == pytest.approx(single[0, billing])
+    assert evidence[0, billing] < single[0, billing]

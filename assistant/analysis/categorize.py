@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections import Counter
 from pathlib import Path
@@ -56,6 +57,7 @@ FALLBACK_EVIDENCE = 3.0  # robust z of 3: the usual outlier cut, fixed a priori,
 SECONDARY_RATIO = 0.5
 MIN_SELF_TRAIN = 200  # fewer items than this give the self-trained regression too little to learn from
 MIN_STATS = 30  # fewer items than this: robust statistics come from the reference vocabulary instead
+WORDS_PER_VOTE = 5  # an item's word evidence: the mean of its strongest 1 in 5 words (the strongest alone up to 5)
 MAX_NEW_WORDS = 5000  # words embedded per call, most frequent first: bounds the cost on a large store
 FEW_LABELS = 30  # labels per category below which a supervised head is combined with zero-shot
 TEMPERATURE = 2.0  # z units -> probabilities; chosen for calibration on banking77 (dev), checked on SemEval
@@ -155,7 +157,12 @@ class CategoryClassifier:
         return evidence, stats
 
     def _word_evidence(self, texts: list[str], stats) -> tuple[np.ndarray, tuple | None]:
-        """Each item's strongest word per category (robust z against all the words), or zeros."""
+        """Per category, the mean robust z (against all the words) of an item's strongest fifth of its words.
+
+        A sentence of five content words is judged by its strongest word. A long complaint (CFPB narratives
+        have ~40) mentions some word close to nearly every category, so its single strongest word per
+        category says little; the mean of its strongest fifth says what it is mostly about (zero-shot on real
+        complaints 0.40 -> 0.59, SemEval sentences unchanged; docs/real-data.md)."""
         item_words = [_content_words(t) for t in texts]
         counts = Counter(w for words in item_words for w in words)
         # in a batch, words used once rarely decide anything and cost an embedding each
@@ -175,7 +182,11 @@ class CategoryClassifier:
         floor = z.min(axis=0)  # an item with no known word: nothing stands out
         for row, words in enumerate(item_words):
             found = [index[w] for w in words if w in index]
-            evidence[row] = z[found].max(axis=0) if found else floor
+            if len(found) <= WORDS_PER_VOTE:
+                evidence[row] = z[found].max(axis=0) if found else floor
+            else:
+                strongest = -np.sort(-z[found], axis=0)[: math.ceil(len(found) / WORDS_PER_VOTE)]
+                evidence[row] = strongest.mean(axis=0)
         return evidence, stats
 
     def _keyword_hits(self, texts: list[str]) -> np.ndarray:
