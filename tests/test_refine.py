@@ -197,3 +197,17 @@ def test_chinese_items_read_the_head_and_keep_model_labels(tmp_path):
     after = model.predict(probe, ["zh", "zh"], model.embedder.embed_documents(probe), keys=["x", "probe"])
     assert after[0].score < before[0].score and after[0].label == "negative"
     assert after[1].label == "positive" and after[1].score == 1.0
+
+
+def test_cli_refine_explains_what_it_needs(run_cli, tmp_path, monkeypatch):
+    import assistant.analysis.run as run
+
+    monkeypatch.setattr(run, "load_sentiment_model", lambda cache_dir=None: SentimentModel(
+        FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=_tiny_nb()))  # no real e5 in a fast test
+    path = tmp_path / "feedback.csv"
+    path.write_text("id,text\n" + "\n".join(f"{i},{t}" for i, t in enumerate(TEXTS[:6])), encoding="utf-8")
+    assert run_cli("ingest", path, "--embedder", "hashing")[0] == 0
+    code, out, err = run_cli("analyze", "--refine", "5")
+    assert code != 0 and "e5" in err and "Traceback" not in err  # one line: the store must be built with e5
+    code, out, err = run_cli("analyze", "--refine", "0")
+    assert code == 2 and "--refine" in err  # N is at least 1
