@@ -70,13 +70,16 @@ screenshots: install browser
 
 bench: install
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/analyze.py
 	$(BIN)/python bench/themes.py
 	$(BIN)/python bench/quality_entities.py
 	$(BIN)/python bench/quality_sentiment.py
 	$(BIN)/python bench/quality_category.py
+	$(BIN)/python bench/sample_events.py
+	$(BIN)/python bench/real_data.py
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/agent.py
 	$(BIN)/python bench/examples.py
 
 clean-store:
-	rm -rf $(STORE)/chroma.sqlite3 $(STORE)/*-*-*-*-*
+	rm -rf $(STORE)/chroma.sqlite3 $(STORE)/*-*-*-*-* $(STORE)/*.items.parquet
