@@ -505,7 +505,8 @@ def main() -> int:
             f"primary was in gold for {fmt(llm['llm'])} of them, against {fmt(llm['zero_shot'])} for zero-shot on the same "
             f"sentences (its answers: {', '.join(f'{k} {v}' for k, v in sorted(llm['counts'].items()))}). A head trained "
             f"on its labels and combined with zero-shot, with the labelled sentences keeping the model's label: "
-            f"{fmt(llm['refined'])} on all 3,041 (zero-shot alone {fmt(best)}). "
+            f"{fmt(llm['refined'])} on all 3,041 (zero-shot alone {fmt(best)}; a category the model never answered "
+            "gets no probability from the head, and the model answers `service` for most sentences). "
             + (f"{llm['seconds']:.1f} s per label. " if llm["seconds"] else "Labels read from the cache. ")
             + "So the product does not refine categories with the packaged model; `assistant train-classifier` "
             "with a user's own labels is the way up (table above).",
@@ -531,7 +532,7 @@ def main() -> int:
         "store, which has one embedder), 50 labels per category ~0.80.",
         "- What reaches 0.80 on SemEval here: about 50 labelled sentences per category through "
         "`assistant train-classifier` (table above). Zero-shot stays at 0.69-0.77 depending on embedder and wording.",
-        "- Also tried for the 0.80 target and not kept (e5, measured once each during development): self-training "
+        "- Also tried for the 0.80 target and not kept (e5, measured once each during development, against the method as it was at 0.752): self-training "
         "repeated 2-3 times (SemEval 0.760-0.768, banking77 0.835, but the sample data fell from 0.636 to 0.616); "
         "the local model writing keywords and example sentences for each category from its name and description "
         "(examples: SemEval 0.762; keywords: 0.746, since it mostly repeated the description's words); the "
