@@ -50,7 +50,7 @@ from ..errors import ConfigError, InputFileError
 from .taxonomy import Taxonomy
 from .types import CategoryResult
 
-VERSION = "zs4"  # bump when the method changes: the name is recorded with results, so they are recomputed
+VERSION = "zs5"  # bump when the method changes: the name is recorded with results, so they are recomputed
 SENTENCE_WEIGHT = 1.0  # sentence and word evidence count alike (0.5 did better on SemEval, worse on the sample data)
 KEYWORD_EVIDENCE = 3.0  # z units for a category whose keyword occurs in the text: as much as standing out
 FALLBACK_EVIDENCE = 3.0  # robust z of 3: the usual outlier cut, fixed a priori, not tuned on evaluation data
