@@ -130,3 +130,24 @@ def test_train_classifier_from_labels(analysed, local_settings, run_cli, tmp_pat
     bad.write_text("id,label\nx,flights\n", encoding="utf-8")
     code, out, err = run_cli("--store", str(local_settings.store), "train-classifier", bad)
     assert code == 2 and "bad.csv: row 2: field 'label'" in err and "pricing" in err
+
+
+def test_labels_from_an_older_keyword_scoring_are_refreshed_without_reclustering(analysed, local_settings):
+    from assistant.analysis.run import THEMES_KEY
+    from assistant.analysis.themes import ThemeState
+
+    store, analyzer, _ = analysed
+    state = ThemeState.from_json(store.load_state(THEMES_KEY))
+    tid = sorted(state.themes)[0]
+    right = state.themes[tid].label
+    state.themes[tid].label, state.themes[tid].keywords = "stale / words", ["stale", "words"]
+    store.save_state(THEMES_KEY, state.to_json())
+    members = [i for i, m in store.metadatas() if m.get("theme_id") == tid]
+    store.update_metadata(members, [{"theme_label": "stale / words"}] * len(members))
+    ids_before = load_frame(store).set_index("id")["theme_id"]
+    again = analyze_store(store, local_settings, progress=False, analyzer=analyzer)
+    assert again.analysed == 0
+    assert ThemeState.from_json(store.load_state(THEMES_KEY)).themes[tid].label == right
+    frame = load_frame(store).set_index("id")
+    assert set(frame.loc[frame["theme_id"] == tid, "theme_label"]) == {right}
+    assert frame["theme_id"].equals(ids_before)  # the same themes, only their words refreshed

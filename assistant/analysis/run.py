@@ -28,7 +28,7 @@ from .refine import REFINER_KEY, SentimentRefiner, refine_store
 from .sentiment import load_sentiment_model
 from .snapshot import refresh as refresh_snapshot
 from .taxonomy import load_taxonomy
-from .themes import ThemeState, update_themes
+from .themes import ThemeState, relabel, update_themes
 
 ANALYSIS_VERSION = 1
 E5 = "multilingual-e5-small"
@@ -202,6 +202,8 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
         assigned_now = frame["id"].map(assigned).astype(object)
         # a rebuilt model replaces every theme: an id from the old one must not survive
         frame["theme_id"] = assigned_now if rebuilt else assigned_now.fillna(frame["theme_id"].astype(object))
+    elif state is not None and relabel(state):  # labels from an older keyword scoring: refreshed, ids kept
+        store.save_state(THEMES_KEY, state.to_json())
     if state is not None:
         report.themes = len(state.themes)
         report.new_themes = len(set(state.themes) - before)

@@ -324,9 +324,17 @@ def _absorb(theme: Theme, X: np.ndarray, langs: list[str], texts: list[str], cat
     theme.terms = dict(sorted(terms.items(), key=lambda kv: (-kv[1], kv[0]))[:TERMS_KEPT])
 
 
+def relabel(state: ThemeState) -> bool:
+    """Recompute every theme's keywords and label from its saved term counts (cheap: nothing is clustered),
+    so a change of the keyword scoring reaches stores analysed before it; True when any label changed."""
+    before = {tid: (theme.label, list(theme.keywords)) for tid, theme in state.themes.items()}
+    _describe(state, {})
+    return any(before[tid] != (theme.label, list(theme.keywords)) for tid, theme in state.themes.items())
+
+
 def _describe(state: ThemeState, founders: dict[str, list[str]]) -> dict[str, str]:
-    """Keywords and labels for every theme (c-TF-IDF against all the others); gives new themes their ids
-    (returns placeholder key -> id)."""
+    """Keywords and labels for every theme (keywords.rank_keywords against all the others); gives new themes
+    their ids (returns placeholder key -> id)."""
     themes = dict(state.themes)
     ranked = rank_keywords({k: Counter(t.terms) for k, t in themes.items()}, {k: t.size for k, t in themes.items()})
     renamed: dict[str, str] = {}
