@@ -202,7 +202,7 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
         assigned_now = frame["id"].map(assigned).astype(object)
         # a rebuilt model replaces every theme: an id from the old one must not survive
         frame["theme_id"] = assigned_now if rebuilt else assigned_now.fillna(frame["theme_id"].astype(object))
-    elif state is not None and relabel(state):  # labels from an older keyword scoring: refreshed, ids kept
+    if state is not None and relabel(state):  # labels from an older keyword scoring: refreshed, ids kept
         store.save_state(THEMES_KEY, state.to_json())
     if state is not None:
         report.themes = len(state.themes)
