@@ -1,4 +1,4 @@
-"""Keywords for themes: English and Chinese tokenization and c-TF-IDF ranking, and readable labels.
+"""Keywords for themes: English and Chinese tokenization, ranking by lift, and readable labels.
 
 `item_terms` turns one feedback text into the set of terms it contains: lowercased English words and
 bigrams of adjacent content words, and Chinese words from jieba (two characters or more), with

@@ -15,7 +15,7 @@
 4. residue  Items in no theme join the nearest theme when cosine >= LOOSE_SIM; the rest stay unassigned
             (absent from the returned mapping), so a caller passes them again with the next batch, where
             they may found a theme of their own.
-5. describe c-TF-IDF keywords and a label for every theme, against all the others (keywords.py).
+5. describe keywords (share x log lift against all themed items) and a label for every theme (keywords.py).
 
 Why across categories: items are clustered together whatever category they were given, so one demand is
 one theme even when the zero-shot classifier files its items under different categories (on the sample
@@ -56,7 +56,7 @@ LINK_DISTANCE_WITHIN, ASSIGN_SIM_WITHIN, LOOSE_SIM_WITHIN = 0.94, 0.30, 0.20
 SAMPLE = 4000         # largest set clustered at once: the condensed distance matrix is 8 * n^2 / 2 bytes
 ROUNDS = 3            # sample-cluster-assign rounds over what is left, when a category exceeds SAMPLE
 MIN_MEAN_ITEMS = 20   # items needed to estimate a language's mean
-TERMS_KEPT = 200      # term counts kept per theme, enough for c-TF-IDF to update incrementally
+TERMS_KEPT = 200      # term counts kept per theme, enough to rank keywords incrementally
 
 
 @dataclass
