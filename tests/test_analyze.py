@@ -79,6 +79,12 @@ def test_cli_analysis_commands(analysed, local_settings, run_cli, tmp_path, monk
     assert len(demands) == 3 and demands[0]["priority"] >= demands[1]["priority"] >= demands[2]["priority"]
     assert {"volume", "negativity", "customer_value", "growth", "cues", "recency"} <= set(demands[0]["breakdown"])
     assert "unassigned" not in {d["key"] for d in demands}
+    code, out, err = run_cli("--store", store_dir, "demands", "--json", "--category", "pricing", "-n", "50")
+    pricing = json.loads(out)
+    assert code == 0 and pricing and {d["category"] for d in pricing} == {"pricing"}
+    in_store = load_frame(FeedbackStore.open(local_settings))
+    themed = in_store[(in_store["category"] == "pricing") & in_store["theme_id"].notna()]
+    assert sum(d["count"] for d in pricing) == len(themed)  # every pricing item in a theme, and nothing else
     code, out, err = run_cli("--store", store_dir, "demands", "--no-explain", "-n", "50")
     unthemed = int(load_frame(FeedbackStore.open(local_settings))["theme_id"].isna().sum())
     assert code == 0 and f"({unthemed} items in this window are in no theme" in out and "unassigned" not in out

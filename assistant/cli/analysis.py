@@ -17,10 +17,15 @@ def _open(ctx, store, chroma_url, **extra):
 
 
 def _frame(feedback, *, category=None, channel=None):
+    """The analysis frame, filtered here rather than in Chroma: the whole store comes from its snapshot in about
+    a second, and a customer's tier is then known from all their items, not only the filtered ones."""
     from ..analysis.frame import load_frame
-    from ..store import build_where
 
-    return load_frame(feedback, build_where(category=category, channel=channel))
+    frame = load_frame(feedback)
+    for column, value in (("category", category), ("channel", channel)):
+        if value:
+            frame = frame[frame[column].astype(object) == value]
+    return frame.reset_index(drop=True)
 
 
 def window_options(func):
