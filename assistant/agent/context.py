@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -59,11 +58,9 @@ class DataContext:
         return frame
 
     def version(self) -> tuple:
-        """Changes when items are written (the store's revision) or themes/actions are rewritten (cheap: no
-        item is read)."""
-        states = tuple(hashlib.sha1((self.store.load_state(k) or "").encode()).hexdigest()[:12]
-                       for k in ("themes", "actions"))
-        return (self.store.count(), self.store.revision(), *states)
+        """Changes when items are written (the store's revision, rewritten after every write from any process;
+        cheap: no item is read). The frame holds items only: theme and action documents are read where used."""
+        return (self.store.count(), self.store.revision())
 
     def categories(self) -> list[str]:
         """Category names of the taxonomy in use (the one `analyze` wrote), plus any found in the data."""
