@@ -116,7 +116,7 @@ def top_demands(ctx: DataContext, *, since=None, until=None, category: str | Non
                 channel: str | None = None, tier: str | None = None, complaints: bool = False,
                 n: int = 5) -> ToolResult:
     """Themes ranked by priority in a window, with the breakdown and the items that show each best."""
-    from ..analysis.priority import rank_demands
+    from ..analysis.priority import UNASSIGNED, rank_demands
 
     frame = _filtered(ctx, category=category, channel=channel, tier=tier,
                       sentiment="negative" if complaints else None, with_window=False)
@@ -132,7 +132,7 @@ def top_demands(ctx: DataContext, *, since=None, until=None, category: str | Non
         evidence = list(d.evidence[:3])
         ids += [i for i in evidence if i not in ids]
         demands.append({
-            "label": d.label if d.key != "unassigned" else "(not in any theme)", "key": d.key, "category": d.category, "count": d.count, "share": d.share,
+            "label": d.label if d.key != UNASSIGNED else "(not in any theme)", "key": d.key, "category": d.category, "count": d.count, "share": d.share,
             "priority": round(d.priority, 1), "importance": round(d.importance, 3),
             "urgency": round(d.urgency_score, 3), "negative_share": d.negative_share,
             "customers": d.customers, "tiers": d.tiers, "growth": _plain_dict(d.growth),
