@@ -127,6 +127,7 @@ def _write(path: Path | None, rows: pd.DataFrame, revision: str, count: int) -> 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         frame = rows.copy()
         mixed = []
@@ -143,8 +144,11 @@ def _write(path: Path | None, rows: pd.DataFrame, revision: str, count: int) -> 
         label = {**_expected(revision, count), "json_columns": mixed}
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META_KEY: json.dumps(label).encode()})
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         pq.write_table(table, partial)
         os.replace(partial, path)  # readers see the old file or the new one, never half of one
     except Exception as exc:  # read-only folder, full disk: the next reader reads the store again
         log.warning("could not write the item snapshot %s: %s", path, exc)
+        try:
+            partial.unlink(missing_ok=True)  # a half-written file must not stay behind
+        except OSError:
+            pass
