@@ -253,6 +253,25 @@ def supervised_k_shot(embedder, tax, vectors, texts, gold, k: int, seeds=range(5
     return float(np.mean(alone)), float(np.mean(combined))
 
 
+def supervised_all(vectors, gold) -> tuple[float, int]:
+    """Hit rate of a head trained on *all* other labels (5-fold, stratified by first gold category,
+    `random_state=0`; trained on the training folds' single-category sentences, scored on every sentence of
+    the test fold): what the embedder can reach with every label the set has, a yardstick for zero-shot.
+    Returns (hit rate, mean training sentences per fold)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    x = cz._as_matrix(vectors)
+    first = [sorted(g)[0] for g in gold]
+    hits, sizes = 0, []
+    for tr, te in StratifiedKFold(5, shuffle=True, random_state=0).split(x, first):
+        train = [i for i in tr if len(gold[i]) == 1]
+        sizes.append(len(train))
+        head = LogisticRegression(max_iter=3000).fit(x[train], [first[i] for i in train])
+        hits += sum(p in gold[i] for p, i in zip(head.predict(x[te]), te))
+    return hits / len(gold), int(np.mean(sizes))
+
+
 def llm_category_rows(emb, tax, x, texts, gold, results, n: int, cache_dir: Path) -> dict | None:
     """The language model as a category labeller on n sampled sentences, and the classifier refined with a
     head trained on its labels (combined with zero-shot, as train-classifier does with few labels)."""
@@ -338,6 +357,7 @@ def main() -> int:
     s_texts, s_gold = [r.text for r in records], [{r.category} for r in records]
     food_all, food_single = hit_rate(["food"] * len(gold), gold), hit_rate(["food"] * len(gold), gold, single)
     rows, sens, modes, extras, bank_rows, sup_rows, kshot, timing = [], [], [], [], [], [], [], []
+    full_cv: dict[str, tuple[float, int]] = {}
     votes = []  # (embedder, words per vote, SemEval, banking77)
     sample = None
     llm = None
@@ -413,6 +433,7 @@ def main() -> int:
                       float(ceiling))
         for k in (10, 25, 50):
             kshot.append((name, k, *supervised_k_shot(emb, tax_a, x, texts, gold, k)))
+        full_cv[name] = supervised_all(x, gold)
 
         # supervised: 77 intents
         tr_texts, tr_labels = banking("train")
@@ -504,10 +525,17 @@ def main() -> int:
         f"the rest): the head alone / the classifier with the head (below {cz.FEW_LABELS} labels per category it "
         "multiplies the head's probabilities with the zero-shot ones):",
         "",
-        "| embedder | zero-shot | k=10 | k=25 | k=50 |",
-        "|---|---|---|---|---|",
+        "| embedder | zero-shot | k=10 | k=25 | k=50 | every label (5-fold, head alone) |",
+        "|---|---|---|---|---|---|",
         *[f"| {e} | {fmt(next(r[2] for r in rows if r[0] == e and '(the method)' in r[1]))} | "
-          + " | ".join(f"{fmt(a)} / {fmt(c)}" for e2, k, a, c in kshot if e2 == e) + " |" for e in embedders],
+          + " | ".join(f"{fmt(a)} / {fmt(c)}" for e2, k, a, c in kshot if e2 == e)
+          + f" | {fmt(full_cv[e][0])} |" for e in embedders],
+        "",
+        "The last column is a yardstick, not a product figure: a logistic head (C = 1) trained on the "
+        f"single-category sentences of four folds (~{next(iter(full_cv.values()))[1]:,} sentences, about "
+        f"{next(iter(full_cv.values()))[1] // 5} per category) and scored on the fifth, "
+        "all sentences, stratified by first gold category, `random_state=0`. It is what the same vectors reach "
+        "with every label this set has; the 0.80 zero-shot target sits at or above it.",
         "",
         *([
             "### A language model as category labeller (idea: refine categories as `--refine` does sentiment)",
