@@ -137,7 +137,7 @@ SEEDS = {
 
 @pytest.fixture
 def model(tmp_path):
-    built = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=_tiny_nb())
+    built = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=_tiny_nb(), head=None)
     built.embedder.embedded = 0  # count only what predict embeds
     return built
 
@@ -185,13 +185,51 @@ def test_rejects_vectors_of_the_wrong_shape(model):
 
 
 def test_centroids_are_cached_and_the_name_follows_the_seeds(tmp_path):
-    first = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=_tiny_nb())
+    first = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=_tiny_nb(), head=None)
     again_embedder = FakeE5()
-    again = SentimentModel(again_embedder, cache_dir=tmp_path, seeds=SEEDS, zh_nb=_tiny_nb())
+    again = SentimentModel(again_embedder, cache_dir=tmp_path, seeds=SEEDS, zh_nb=_tiny_nb(), head=None)
     assert again_embedder.embedded == 0  # second start reads the cache
     np.testing.assert_array_equal(first.centroids, again.centroids)
     changed = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds={**SEEDS, "neutral": ["hello"]}, zh_nb=_tiny_nb())
     assert changed.name != first.name
+
+
+# ------------------------------------------------------------------------------------------ English head
+def _head_bytes(coef, intercept, meta=None) -> bytes:
+    import io
+    import json
+
+    buf = io.BytesIO()
+    np.savez(buf, coef=np.asarray(coef, dtype=np.float32), intercept=np.asarray(intercept, dtype=np.float32),
+             meta=np.array(json.dumps(meta or {"source": "test"})))
+    return buf.getvalue()
+
+
+def test_packaged_head_loads_with_three_classes_over_e5_and_says_where_it_came_from():
+    head = sm.load_head()
+    assert head.coef.shape == (3, 384) and head.intercept.shape == (3,)
+    assert head.meta["classes"] == ["negative", "neutral", "positive"]
+    assert "vaderSentiment" in head.meta["source"] and sum(head.meta["snippets"].values()) > 20_000
+    logp = head.log_proba(np.ones((2, 384), dtype=np.float32) / np.sqrt(384))
+    np.testing.assert_allclose(np.exp(logp).sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_head_with_wrong_shape_is_refused():
+    with pytest.raises(ConfigError, match="3 classes"):
+        sm.SentimentHead.read(_head_bytes(np.zeros((2, 384)), np.zeros(2)))
+
+
+def test_head_reads_english_items_and_centroids_read_chinese_ones(tmp_path):
+    # a head that says "negative" whatever the vector: English items follow it, the Chinese item does not
+    head = sm.SentimentHead.read(_head_bytes(np.zeros((3, 384)), [5.0, 0.0, 0.0]))
+    with_head = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=_tiny_nb(), head=head)
+    without = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=_tiny_nb(), head=None)
+    texts = ["great friendly helpful staff", "fast and delicious", "服务很好"]
+    langs = ["en", "en", "zh"]
+    got = with_head.predict(texts, langs)
+    assert [r.label for r in got[:2]] == ["negative", "negative"]
+    assert got[2] == without.predict(texts, langs)[2]
+    assert with_head.name.startswith(f"en-head-{head.digest[:8]}+") and not without.name.startswith("en-head")
 
 
 def test_chinese_nb_is_trained_once_then_read_from_cache(tmp_path, monkeypatch):
@@ -223,6 +261,8 @@ def real_model(tmp_path_factory):
     ("怎么修改收货地址？", "neutral"),
     ("Still waiting for my refund.", "negative"),
     ("The food was not great.", "negative"),
+    ("I paid the balance in full in March. The bank reported it as late to the credit bureaus anyway "
+     "and has not corrected it after three letters.", "negative"),
 ])
 def test_required_behaviour(real_model, text, label):
     assert real_model.predict([text])[0].label == label
