@@ -220,8 +220,8 @@ def test_head_with_wrong_shape_is_refused():
 
 
 def test_head_reads_english_items_and_centroids_read_chinese_ones(tmp_path):
-    # a head that says "negative" whatever the vector: English items follow it, the Chinese item does not
-    head = sm.SentimentHead.read(_head_bytes(np.zeros((3, 384)), [5.0, 0.0, 0.0]))
+    # a head sure of "negative" whatever the vector: English items follow it, the Chinese item does not
+    head = sm.SentimentHead.read(_head_bytes(np.zeros((3, 384)), [50.0, 0.0, 0.0]))
     with_head = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=_tiny_nb(), head=head)
     without = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=_tiny_nb(), head=None)
     texts = ["great friendly helpful staff", "fast and delicious", "服务很好"]
@@ -261,6 +261,8 @@ def real_model(tmp_path_factory):
     ("怎么修改收货地址？", "neutral"),
     ("Still waiting for my refund.", "negative"),
     ("The food was not great.", "negative"),
+    ("Could you add an option to pause my subscription?", "neutral"),
+    ("Is it possible to change the delivery day?", "neutral"),
     ("I paid the balance in full in March. The bank reported it as late to the credit bureaus anyway "
      "and has not corrected it after three letters.", "negative"),
 ])

@@ -2,18 +2,18 @@
 
 How an item is scored:
 
-* **English: a head trained on human-rated text.** A logistic regression over e5 vectors (package data
-  `seeds/en_sentiment_head.npz`, 3 x 384 weights) trained on the 23,703 snippets Hutto & Gilbert had
-  rated by about 20 people each to validate VADER (Amazon reviews, movie reviews, NYT editorials,
-  tweets; MIT licence, inside vaderSentiment's source distribution). Built by
-  `tools/build_sentiment_head.py`; none of the product's evaluation data is in it. The stored e5 vectors
-  are reused, so scoring a stored item costs no embedding.
 * **Seed centroids on e5 vectors.** Hand-written, domain-general seed sentences (package data in
   `seeds/{en,zh}_{negative,neutral,positive}.txt`, English and Chinese pooled because e5 is
   cross-lingual) are embedded with e5 `passage` and averaged into one centroid per class. An item's
-  class probabilities are softmax(cosine / 0.02) against the three centroids. They read Chinese items
-  (the English head transfers poorly across languages: 0.78 on waimai against 0.83 for the centroids)
-  and English ones when a model is built without the head.
+  class probabilities are softmax(cosine / 0.02) against the three centroids. The stored e5 vectors are
+  reused, so scoring a stored item costs no embedding.
+* **English: times a head trained on human-rated text.** A logistic regression over e5 vectors (package
+  data `seeds/en_sentiment_head.npz`, 3 x 384 weights) trained on the 23,703 snippets Hutto & Gilbert
+  had rated by about 20 people each to validate VADER (Amazon reviews, movie reviews, NYT editorials,
+  tweets; MIT licence, inside vaderSentiment's source distribution). Built by
+  `tools/build_sentiment_head.py`; none of the product's evaluation data is in it. English
+  probabilities are the normalised product of the head's and the centroids'. Chinese items are read by
+  the centroids alone (the English head transfers poorly across languages, docs/quality.md).
 * **Cue rules** for everyday complaint and praise language that the embedding misses ("still waiting",
   "no one replied", "not great", "等了两个小时", "还没到", "不好吃"). A matched cue adds to the class
   logits, so it tips close calls and leaves clear cases alone. When a sentence turns on a contrast word
@@ -369,7 +369,7 @@ class SentimentModel:
         self.centroids = self._centroids(seeds, seed_key)
         self._zh_nb = zh_nb
         self.refiner = refiner  # a SentimentRefiner (refine.py): model labels of the user's own items
-        # English items are read by the head; None reads them with the seed centroids, as Chinese ones are
+        # English items are read by the head times the seed centroids; None: by the centroids alone
         self.head = load_head() if head == "packaged" else head
         head_name = f"en-head-{self.head.digest[:8]}+" if self.head is not None else ""
         self.base_name = f"{head_name}seed-centroids-{seed_key[:8]}+zh-nb+{RULES_VERSION}"
@@ -432,7 +432,9 @@ class SentimentModel:
 
         logits = _normalise(vectors) @ self.centroids.T / TEMPERATURE
         if self.head is not None and (~zh).any():
-            logits[~zh] = self.head.log_proba(vectors[~zh])
+            # product of the two readers' probabilities: the head knows general valence from human ratings,
+            # the seeds know the feedback genre (a request or a question is neutral, not a complaint)
+            logits[~zh] += self.head.log_proba(vectors[~zh])
         logits[:, 0] += CUE_LOGIT * np.maximum(-cues, 0)
         logits[:, 2] += CUE_LOGIT * np.maximum(cues, 0)
         probs = _softmax(logits)
