@@ -434,7 +434,7 @@ class SentimentModel:
         if self.head is not None and (~zh).any():
             # product of the two readers' probabilities: the head knows general valence from human ratings,
             # the seeds know the feedback genre (a request or a question is neutral, not a complaint)
-            logits[~zh] += self.head.log_proba(vectors[~zh])
+            logits[~zh] += self.head.log_proba(_normalise(vectors[~zh]))
         logits[:, 0] += CUE_LOGIT * np.maximum(-cues, 0)
         logits[:, 2] += CUE_LOGIT * np.maximum(cues, 0)
         probs = _softmax(logits)
