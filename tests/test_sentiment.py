@@ -38,6 +38,8 @@ def test_english_complaint_cues(text):
     "It never disappoints.",
     "I can't recommend this place enough.",
     "The room was small but honestly not bad.",
+    "Thanks for the quick refund!",
+    "Thank you so much for your very helpful reply.",
 ])
 def test_english_praise_cues(text):
     assert cue_score(text, "en") > 0
@@ -49,6 +51,7 @@ def test_english_praise_cues(text):
     "We were seated in only 5 minutes.",
     "Love the new recipes",
     "The package was shipped on Monday.",
+    "Please add a pause option. Thanks in advance!",
 ])
 def test_english_neutral_or_praise_has_no_complaint_cue(text):
     assert cue_score(text, "en") >= 0
@@ -263,6 +266,7 @@ def real_model(tmp_path_factory):
     ("The food was not great.", "negative"),
     ("Could you add an option to pause my subscription?", "neutral"),
     ("Is it possible to change the delivery day?", "neutral"),
+    ("Thanks for the quick refund!", "positive"),
     ("I paid the balance in full in March. The bank reported it as late to the credit bureaus anyway "
      "and has not corrected it after three letters.", "negative"),
 ])
@@ -275,3 +279,8 @@ def test_stored_vectors_give_the_same_answer_as_embedding(real_model):
     texts = ["The checkout keeps failing", "送货很快，谢谢"]
     vectors = real_model.embedder.embed_documents(texts)
     assert real_model.predict(texts, vectors=vectors) == real_model.predict(texts)
+
+
+def test_thanks_in_advance_is_not_praise():
+    assert cue_score("Please add a pause option. Thanks in advance!", "en") == 0
+    assert cue_score("Thanks for nothing.", "en") == 0

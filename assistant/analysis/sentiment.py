@@ -60,7 +60,7 @@ CUE_LOGIT = 2.5  # logit added per unit of cue; a cue overturns a margin of up t
 MAX_CHARS = 2000  # same truncation as the store's embed_max_chars default
 HEAD_FILE = "en_sentiment_head.npz"
 NEUTRAL_BAND = 0.5  # the head's training labels: mean human rating (-4 .. 4) within +-0.5 is neutral
-RULES_VERSION = "rules-v1"  # bump when cues or the fusion change, so stored results are recomputed
+RULES_VERSION = "rules-v2"  # bump when cues or the fusion change, so stored results are recomputed
 _NB_VERSION = "char-nb-v1"
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -105,6 +105,11 @@ _EN_CUES: list[tuple[re.Pattern, float]] = [
         # negated praise: "not great", "wasn't very helpful", "not worth it"
         (rf"{_NEG_WORD}\s+(?:be\s+|been\s+)?(?:very |that |so |really |particularly |too |at all |overly )?"
          rf"{_PRAISE}\b", -1.0),
+        # thanks for something done well: "thanks for the quick refund" (refunds are mostly complained
+        # about, so the embedding reads any sentence about one as a complaint); "thanks in advance" is not
+        (r"\bthanks?(?: you)?(?: so much| a lot| again)? for (?:the|your|such an?|a|an) (?:very |really |super )?"
+         r"(?:quick|fast|prompt|speedy|great|excellent|helpful|kind|friendly|easy|smooth|wonderful|amazing|"
+         r"awesome|good|lovely|fantastic|perfect)\b", 0.8),
         # negated complaints read as mild praise: "not bad", "no complaints", "never disappoints"
         (r"(?:\bnot|n't) (?:bad|disappoint)|\bno (?:complaints?|problems?|issues?)\b|\bnever disappoints?\b|"
          r"\bcan'?t complain\b|\bcould ?n'?t be happier\b|\bnever fails? to\b|\bnot once\b[^.!?]{0,40}disappoint|"
