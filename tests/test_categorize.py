@@ -360,3 +360,19 @@ def test_a_long_text_is_judged_by_its_strongest_fifth_of_words_not_one_stray_wor
     single = clf._word_evidence(["invoice"], None)[0]
     assert evidence[1, billing] == pytest.approx(single[0, billing])
     assert evidence[0, billing] < single[0, billing]
+
+
+def test_a_category_most_of_the_store_is_about_still_stands_out():
+    # 80 delivery complaints, 20 billing ones, a few off-topic: measured against all items, delivery would
+    # be measured against itself (its median is a delivery item) and its items would fall to "other"
+    from assistant.analysis.categorize import _background_stats, _robust_stats
+
+    rng = np.random.default_rng(0)
+    scores = np.vstack([rng.normal([3, 0, 0], 0.3, (80, 3)), rng.normal([0, 3, 0], 0.3, (20, 3)),
+                        rng.normal([0, 0, 0], 0.3, (40, 3))])
+    everyone, background = _robust_stats(scores), _background_stats(scores)
+    assert everyone[0][0] > 1.5  # the median delivery score is a delivery item's
+    assert abs(background[0][0]) < 0.5  # against the items nearest another category
+    z = (scores[:80, 0] - background[0][0]) / background[1][0]
+    assert (z > 3).mean() > 0.95
+    np.testing.assert_allclose(_background_stats(scores[:20])[0], _robust_stats(scores[:20])[0])  # too few
