@@ -398,9 +398,10 @@ def main() -> int:
         *sensitivity,
         "",
         "It fixes the largest real-data defect of the centroids (long factual complaints read as neutral: CFPB "
-        "rows above) and gains 3 points on both SemEval domains. It shares the embedding's blind spots: "
-        "praise of a refund (\"Thanks for the quick refund!\") reads as a complaint, because refunds are "
-        "mostly complained about.",
+        "rows above) and gains 2-3 points on both SemEval domains. It shares the embedding's blind spots: a "
+        "sentence about a refund reads as a complaint even when it thanks for one, because refunds are mostly "
+        "complained about; a praise cue for thanks given for something done well (\"thanks for the quick "
+        "refund\") covers the commonest phrasing.",
         "",
         "### How far the packaged readers go when given labels",
         "",
