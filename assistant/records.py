@@ -45,7 +45,8 @@ class Feedback:
     content_hash: str
     ts: int | None = None
     source_id: str | None = None
-    channel: str | None = None
+    id_scope: str | None = None  # the --source name that scopes `source_id` (None: ids are the system's own)
+    channel: str | None = None  # None: unknown (never the file's name; that is `source`)
     customer_id: str | None = None
     customer_name: str | None = None
     rating: float | None = None
@@ -76,6 +77,7 @@ class Feedback:
         optional = {
             "ts": self.ts,
             "source_id": self.source_id,
+            "id_scope": self.id_scope,
             "date": self.date,
             "week": _iso_week(self.ts),
             "channel": self.channel,
@@ -100,16 +102,40 @@ def _iso_week(ts: int | None) -> str | None:
 
 
 @dataclass
+class StoreRepair:
+    """What bringing a store to the current id scheme did (ingest/identity.py: repair_store)."""
+
+    from_scheme: int
+    to_scheme: int
+    items_before: int = 0
+    items_after: int = 0
+    merged: int = 0  # copies of one record removed
+    rekeyed: int = 0  # items moved to their new id (vector carried over)
+    channels_cleared: int = 0  # items whose channel was only their file's name
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+    def __str__(self) -> str:
+        return (f"repaired the store (id scheme {self.from_scheme} -> {self.to_scheme}): {self.merged} copies of "
+                f"records stored twice removed, {self.rekeyed} items moved to their new id, channel cleared on "
+                f"{self.channels_cleared} items where it was the file's name; {self.items_before} -> "
+                f"{self.items_after} items")
+
+
+@dataclass
 class IngestReport:
     """What an ingest did: the summary the CLI prints and `--json` returns."""
 
     read: int = 0
     added: int = 0
     updated: int = 0
-    duplicates: int = 0
+    duplicates: int = 0  # already stored with the same content (from this or another file), or twice in a batch
+    updated_from_other_source: int = 0  # of `updated`: the stored item had come from another file or --source
     rejected: list[Rejection] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    repair: StoreRepair | None = None  # set when this ingest first repaired a store built with older ids
 
     @property
     def invalid(self) -> list[Rejection]:
@@ -122,10 +148,12 @@ class IngestReport:
             "added": self.added,
             "updated": self.updated,
             "skipped_duplicate": self.duplicates,
+            "updated_from_other_source": self.updated_from_other_source,
             "rejected": len(self.rejected),
             "rejections": [
                 {"file": r.path, "row": r.row, "field": r.field, "reason": r.reason, "kind": r.kind}
                 for r in self.rejected
             ],
             "seconds": round(self.seconds, 3),
+            "repair": self.repair.as_dict() if self.repair else None,
         }

@@ -23,6 +23,10 @@ from .settings import Settings
 
 SCHEMA_VERSION = 1
 REVISION_KEY = "revision"
+# how ingest derives item ids and content hashes (ingest/identity.py); 1: the file name was part of every id.
+# Recorded in the state when a store is made; an older store is repaired by the next ingest or analyze.
+ID_SCHEME = 2
+ID_SCHEME_KEY = "id_scheme"
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,9 @@ class FeedbackStore:
                 configuration={"hnsw": {"space": "cosine"}},
                 metadata={"embedder": embedder.name, "embed_dim": embedder.dim, "schema": SCHEMA_VERSION},
             )
-            return cls(client, collection, embedder.name, location, embedder, _derived_dir(settings))
+            store = cls(client, collection, embedder.name, location, embedder, _derived_dir(settings))
+            store.record_id_scheme()  # before any item is written: no one may take this new store for an old one
+            return store
         recorded = (collection.metadata or {}).get("embedder")
         if not recorded:
             raise StoreError(f"collection '{settings.collection}' at {location} was not made by this product")
@@ -128,12 +134,12 @@ class FeedbackStore:
         return self._embedder
 
     # ------------------------------------------------------------------ writing
-    def existing_hashes(self, ids: list[str]) -> dict[str, str]:
-        """content_hash of each id already stored (ids not stored are absent)."""
+    def existing(self, ids: list[str]) -> dict[str, dict]:
+        """Metadata (content_hash, source ...) of each id already stored (ids not stored are absent)."""
         if not ids:
             return {}
         got = self._collection.get(ids=ids, include=["metadatas"])
-        return {i: (m or {}).get("content_hash", "") for i, m in zip(got["ids"], got["metadatas"])}
+        return {i: m or {} for i, m in zip(got["ids"], got["metadatas"])}
 
     def upsert(self, ids: list[str], texts: list[str], metadatas: list[dict], vectors: np.ndarray) -> None:
         """Insert or replace items by id: re-running the same write changes nothing."""
@@ -159,6 +165,15 @@ class FeedbackStore:
             self._collection.update(ids=ids[start : start + step], metadatas=metadatas[start : start + step])
         self._touch()
 
+    def delete(self, ids: list[str]) -> None:
+        """Remove items by id (ids not stored are ignored)."""
+        if not ids:
+            return
+        step = self.max_batch_size()
+        for start in range(0, len(ids), step):
+            self._collection.delete(ids=ids[start : start + step])
+        self._touch()
+
     def _touch(self) -> None:
         # after the write, never before: a reader that saw the old revision then read the new items
         # would otherwise label a copy with the new revision that lacks part of this write
@@ -168,6 +183,15 @@ class FeedbackStore:
         """Changes after every write to the items (from any process or machine); "" for a store never written
         by this version. Copies derived from the items (analysis/snapshot.py) are valid while it stays the same."""
         return self.load_state(REVISION_KEY) or ""
+
+    def id_scheme(self) -> int | None:
+        """The id scheme the stored items were written with (None: never recorded, i.e. scheme 1 or empty)."""
+        recorded = self.load_state(ID_SCHEME_KEY)
+        return int(recorded) if recorded else None
+
+    def record_id_scheme(self) -> None:
+        """Record that every stored item follows the current id scheme (after a repair, or on a new store)."""
+        self.save_state(ID_SCHEME_KEY, str(ID_SCHEME))
 
     def derived_path(self, name: str) -> Path | None:
         """Path of a file derived from this collection's items: beside the store's files for a local store, in

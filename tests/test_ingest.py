@@ -163,15 +163,16 @@ def test_every_format_ingests(local_settings, tmp_path):
 
     write_csv(tmp_path / "a.csv", ROWS[:1], encoding="utf-8-sig")
     write_csv(tmp_path / "b.csv", ROWS[1:2], encoding="gbk")
+    # ids differ across files: without --source an id column names one record whatever the file is called
     (tmp_path / "c.tsv").write_text("id\ttext\n1\tThe app keeps crashing on checkout\n", encoding="utf-8")
-    (tmp_path / "d.json").write_text(json.dumps([{"id": 1, "comment": "Dark mode please"}]), encoding="utf-8")
+    (tmp_path / "d.json").write_text(json.dumps([{"id": 2, "comment": "Dark mode please"}]), encoding="utf-8")
     (tmp_path / "e.jsonl").write_text('{"review": "Refund took three weeks"}\n', encoding="utf-8")
     (tmp_path / "f.txt").write_text("Love the new recipes\n\n客服态度很好\n", encoding="utf-8")
     book = openpyxl.Workbook()
     book.active.append(["日期", "反馈"])
     book.active.append(["2024年3月5日 14:20", "价格太贵了"])
     book.save(tmp_path / "g.xlsx")
-    (tmp_path / "h.csv").write_bytes("id,text\n1,Café was naïve – €5 too much\n".encode("cp1252"))
+    (tmp_path / "h.csv").write_bytes("id,text\n3,Café was naïve – €5 too much\n".encode("cp1252"))
     report = ingest_paths([str(tmp_path)], local_settings, progress=False)
     assert report.rejected == [] and report.added == 9
     texts = {i["text"] for i in stored(local_settings).values()}

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from ..ingest.identity import repair_store
 from ..settings import Settings
 from ..store import FeedbackStore
 from .categorize import FEW_LABELS, CategoryClassifier, SupervisedHead
@@ -120,6 +121,7 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
     many more items' sentiment and retrain the refiner on them (refine.py); every item is then re-analysed
     with it, since its name is part of the analysis hash."""
     started = time.perf_counter()
+    repair_store(store)  # a store built with file names in its ids: merge its copies before analysing them
     report = AnalyzeReport()
     analyzer = analyzer or Analyzer(store, settings, taxonomy_path=taxonomy_path)
     if refine > 0:

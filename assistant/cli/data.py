@@ -17,7 +17,8 @@ from . import COLUMN_ROLES, _emit_json, _parse_day, _settings, cli, store_option
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @store_options
-@click.option("--source", help="Source name recorded on every item (default: the file name).")
+@click.option("--source", help="Source name recorded on every item (default: the file name); it also keeps ids "
+                                "apart from other sources' (for systems whose id columns overlap).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "json", "jsonl", "xlsx", "txt"]),
               help="Input format (default: from the extension; sniffed for standard input).")
 @click.option("--encoding", help="Text encoding (default: detected).")
@@ -36,7 +37,8 @@ from . import COLUMN_ROLES, _emit_json, _parse_day, _settings, cli, store_option
 def ingest(ctx, paths, store, chroma_url, source, fmt, encoding, embedder, no_redact, as_json, **cols):
     """Clean, redact, embed and store feedback files (CSV, TSV, JSON, JSONL, XLSX, TXT; folders; - for stdin).
 
-    Re-running is safe: unchanged rows are skipped, changed rows updated.
+    Re-running is safe: unchanged rows are skipped, changed rows updated; a record already stored from an
+    overlapping export (same id column, or same text, customer and time) is stored once.
     """
     from ..ingest.pipeline import ingest_paths
 
@@ -47,11 +49,17 @@ def ingest(ctx, paths, store, chroma_url, source, fmt, encoding, embedder, no_re
     if as_json:
         _emit_json(report.as_dict())
     else:
+        if report.repair:
+            click.echo(str(report.repair))
         click.echo(
             f"read {report.read}, added {report.added}, updated {report.updated}, "
-            f"skipped as duplicate {report.duplicates}, rejected {len(report.rejected)} "
+            f"skipped as duplicate {report.duplicates} (already stored, unchanged), rejected {len(report.rejected)} "
             f"({report.seconds:.1f} s, {report.read / max(report.seconds, 1e-9):.0f} items/s)"
         )
+        if report.updated_from_other_source:
+            click.echo(f"  {report.updated_from_other_source} updated items had been stored from another file with "
+                       f"the same id and other content: fine for a newer export of the same system; if the files "
+                       f"come from different systems, ingest each with --source NAME to keep their ids apart")
         reasons = Counter(r.reason if r.kind == "filtered" else "invalid" for r in report.rejected)
         for rejection in report.invalid[:20]:
             click.echo(f"  rejected {rejection}")
@@ -72,7 +80,7 @@ def ingest(ctx, paths, store, chroma_url, source, fmt, encoding, embedder, no_re
 @click.pass_context
 def stats(ctx, store, chroma_url, as_json):
     """Counts of stored feedback by source, channel, language and week."""
-    from ..store import FeedbackStore
+    from ..store import ID_SCHEME, FeedbackStore
 
     feedback = FeedbackStore.open(_settings(ctx, store=store, chroma_url=chroma_url))
     counters = {key: Counter() for key in ("source", "channel", "lang", "week")}
@@ -89,6 +97,7 @@ def stats(ctx, store, chroma_url, as_json):
     data = {
         "store": feedback.location,
         "embedder": feedback.embedder_name,
+        "id_scheme": feedback.id_scheme() or 1,
         "items": total,
         "first": _iso(first),
         "last": _iso(last),
@@ -100,6 +109,9 @@ def stats(ctx, store, chroma_url, as_json):
     if as_json:
         return _emit_json(data)
     click.echo(f"{total} items in {data['store']} (embedder {data['embedder']}), {data['first']} .. {data['last']}")
+    if total and data["id_scheme"] < ID_SCHEME:
+        click.echo("note: built with an older id scheme, so overlapping exports may be counted twice and channels "
+                   "may be file names; the next `assistant ingest` or `assistant analyze` repairs it")
     for title, key in (("source", "by_source"), ("channel", "by_channel"), ("language", "by_language")):
         click.echo(f"\nby {title}:")
         for name, n in data[key].items():

@@ -1,15 +1,15 @@
 """Ingest: read files -> map columns -> clean -> redact -> id -> embed -> upsert, in streaming batches.
 
-Every write is an upsert keyed by a stable id, so re-running an ingest (or resuming one that was killed)
-adds nothing twice and loses nothing: rows already stored with the same content are skipped without
-being embedded again, changed rows are updated in place.
+Every write is an upsert keyed by a stable id that names the record, not the file (identity.py), so
+re-running an ingest, resuming one that was killed, or ingesting an export that overlaps an earlier one
+adds nothing twice and loses nothing: records already stored with the same content are skipped without
+being embedded again, changed ones are updated in place.
 """
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import itertools
-import json
 import math
 import re
 import time
@@ -23,6 +23,7 @@ from ..settings import Settings
 from ..store import FeedbackStore
 from .clean import RejectedText, clean_text, truncate_for_embedding
 from .columns import ColumnMap, map_columns
+from .identity import content_hash, item_id, repair_store
 from .language import detect_language
 from .readers import iter_input_files, read_rows
 from .redact import redact
@@ -56,6 +57,7 @@ def ingest_paths(
     report = IngestReport()
     files = iter_input_files(paths)
     store = store or FeedbackStore.open(settings, create=True)
+    report.repair = repair_store(store)  # a store built with file names in its ids: merge its copies first
     for path, items in _read_files(files, settings, report, source, overrides, fmt, encoding, stdin):
         bar = tqdm(desc=Path(path).name, unit=" items", disable=not progress, leave=False, mininterval=0.5)
         for batch in _batches(items, settings.batch_size):
@@ -86,7 +88,7 @@ def _read_files(files, settings, report, source, overrides, fmt, encoding, stdin
         samples = [r.fields for r in head if isinstance(r, RawRow)]
         columns = map_columns(result.columns, overrides or {}, path=path, sample_rows=samples)
         name = source or ("stdin" if path == "-" else Path(path).name)
-        yield path, _feedback_items(itertools.chain(head, rows), columns, name, settings, report)
+        yield path, _feedback_items(itertools.chain(head, rows), columns, name, settings, report, scope=source)
 
 
 def _batches(items: Iterable[tuple[Feedback, str]], size: int) -> Iterator[list[tuple[Feedback, str]]]:
@@ -103,13 +105,16 @@ def _store_batch(batch: list[tuple[Feedback, str]], store: FeedbackStore, report
             report.duplicates += 1  # the same row twice in one batch: keep the first
         else:
             unique[item.id] = (item, embed_text)
-    stored = store.existing_hashes(list(unique))
+    stored = store.existing(list(unique))
     todo: list[tuple[Feedback, str]] = []
     for item, embed_text in unique.values():
         if item.id not in stored:
             report.added += 1
-        elif stored[item.id] != item.content_hash:
+        elif stored[item.id].get("content_hash") != item.content_hash:
             report.updated += 1
+            # a newer export of the same system, or another system that numbers its ids alike (the
+            # report says so, since only the user can tell: --source keeps two systems apart)
+            report.updated_from_other_source += stored[item.id].get("source") != item.source
         else:
             report.duplicates += 1
             continue
@@ -126,7 +131,8 @@ def _store_batch(batch: list[tuple[Feedback, str]], store: FeedbackStore, report
 
 
 def _feedback_items(
-    rows: Iterable[RawRow | Rejection], columns: ColumnMap, source: str, settings: Settings, report: IngestReport
+    rows: Iterable[RawRow | Rejection], columns: ColumnMap, source: str, settings: Settings, report: IngestReport,
+    *, scope: str | None = None,
 ) -> Iterator[tuple[Feedback, str]]:
     """Turn raw rows into (feedback, text to embed); rejected rows go to the report with their reason."""
     for row in rows:
@@ -135,13 +141,17 @@ def _feedback_items(
             report.rejected.append(row)
             continue
         try:
-            yield to_feedback(row, columns, source, settings)
+            yield to_feedback(row, columns, source, settings, scope=scope)
         except RowError as err:
             report.rejected.append(Rejection(row.path, row.row, err.reason, err.field, err.kind))
 
 
-def to_feedback(row: RawRow, columns: ColumnMap, source: str, settings: Settings) -> tuple[Feedback, str]:
-    """One raw row -> a cleaned, redacted feedback item and the (truncated) text to embed."""
+def to_feedback(row: RawRow, columns: ColumnMap, source: str, settings: Settings, *,
+                scope: str | None = None) -> tuple[Feedback, str]:
+    """One raw row -> a cleaned, redacted feedback item and the (truncated) text to embed.
+
+    `source` is where the row came from (the file name, or the --source name); `scope` is the --source name
+    the user gave, which alone separates records of two systems whose ids overlap."""
     fields = row.fields
     try:
         cleaned = clean_text(
@@ -183,19 +193,17 @@ def to_feedback(row: RawRow, columns: ColumnMap, source: str, settings: Settings
             value = redact(value).text
         extra[_field_name(key)] = value
 
-    if source_id is not None:
-        key = f"{source}\x1fid\x1f{source_id}"
-    else:
-        key = f"{source}\x1f{text}\x1f{ts}"
-    item_id = hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
     channel = _scalar(fields.get(columns.channel)) if columns.channel else None
-    values = dict(
+    draft = Feedback(
+        id="",
+        content_hash="",
         text=text,
         source=source,
         row=row.row,
         ts=ts,
         source_id=None if source_id is None else str(source_id),
-        channel=str(channel) if channel is not None else Path(source).stem,
+        id_scope=scope,
+        channel=None if channel is None else str(channel),  # unknown: the file's name is `source`, not a channel
         customer_id=str(customer_id) if customer_id is not None else None,
         customer_name=_str(fields.get(columns.customer_name)) if columns.customer_name else None,
         rating=rating,
@@ -206,9 +214,8 @@ def to_feedback(row: RawRow, columns: ColumnMap, source: str, settings: Settings
         truncated=embed_text != text,
         extra=extra,
     )
-    content = json.dumps({k: v for k, v in values.items() if k != "row"}, sort_keys=True, ensure_ascii=False, default=str)
-    content_hash = hashlib.sha1(content.encode("utf-8")).hexdigest()[:16]
-    return Feedback(id=item_id, content_hash=content_hash, **values), embed_text
+    identity = item_id(scope=scope, source_id=draft.source_id, text=text, customer_id=draft.customer_id, ts=ts)
+    return dataclasses.replace(draft, id=identity, content_hash=content_hash(text, draft.metadata())), embed_text
 
 
 def _scalar(value):
