@@ -74,9 +74,10 @@ class Settings(BaseSettings):
     local_context: int = Field(4096, ge=512, description="Context window of the local model in tokens.")
     now: datetime | None = Field(None, description="What 'now' is for time expressions (ASSISTANT_NOW; "
                                  "for historical data). Default: the real clock.")
-    prompts_dir: Path | None = Field(None, description="Folder of prompt files (default: the repo's prompts/).")
+    prompts_dir: Path | None = Field(None, description="Folder of prompt files (default: the prompts/ installed "
+                                     "with the package; in an editable checkout, its own prompts/).")
     reply_policy: Path | None = Field(
-        None, description="YAML policy of what replies may promise (default: prompts/reply_policy.yaml).")
+        None, description="YAML policy of what replies may promise (default: the installed prompts/reply_policy.yaml).")
 
     # web app (assistant ui)
     ui_username: str | None = Field(None, description="Login for the web app; required off loopback.")

@@ -5,6 +5,9 @@ A prompt lives in `prompts/NAME.md` (or `settings.prompts_dir`). It starts with 
 the file and the caller disagree (a missing value, an unknown placeholder, a declared one never used),
 so a prompt edit cannot silently drop the evidence or the question. `---` lines split a file into
 messages: `system`, then few-shot `user`/`assistant` pairs, then the final `user` message.
+
+The top-level prompts/ folder is installed as the package `assistant._prompts` (see setup.py): a wheel
+carries it, and an editable install maps it back to the checkout's prompts/, so edits there take effect.
 """
 
 from __future__ import annotations
@@ -12,17 +15,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 from ..errors import ConfigError
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
 SECTION = re.compile(r"^---\s*(system|user|assistant)\s*---\s*$", re.MULTILINE)
+PACKAGED_PROMPTS = "assistant._prompts"
 
 
 def default_prompts_dir() -> Path:
-    """The repository's prompts/ folder (beside the package)."""
-    return Path(__file__).resolve().parents[2] / "prompts"
+    """The installed prompts/ folder: in the wheel, or the checkout's own prompts/ in an editable install."""
+    try:
+        # a plain folder: wheels install unzipped, and an editable install maps the package to prompts/
+        return Path(str(resources.files(PACKAGED_PROMPTS)))
+    except ModuleNotFoundError as exc:
+        raise ConfigError(f"the packaged prompts ({PACKAGED_PROMPTS}) are not installed: reinstall the package "
+                          "(`make install` or `pip install -e .` in a checkout) or set ASSISTANT_PROMPTS_DIR") from exc
 
 
 @dataclass(frozen=True)
