@@ -61,8 +61,9 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(2, ge=0, description="Retries of a failed remote call before falling back.")
     llm_temperature: float = Field(0.2, ge=0, le=2, description="Sampling temperature for drafting.")
     agent_mode: Literal["auto", "routed", "free"] = Field(
-        "auto", description="routed: a schema-checked step picks the tool (small models); free: the model "
-        "calls tools itself (strong remote models); auto: free for remote endpoints, routed for local models.")
+        "routed", description="routed (default, every backend): one schema-checked step picks the tool and "
+        "the model only phrases its facts; free: the model calls tools itself (opt-in; an answer that fails the "
+        "grounding check is redone routed). auto: the same as routed (kept for older .env files).")
     agent_routing: Literal["auto", "model", "rules"] = Field(
         "auto", description="How a routed request picks its tool: rules (keywords, no model call), model (one "
         "schema-checked model step, checked against the data), auto: the rules when they recognise the "

@@ -238,6 +238,16 @@ class FeedbackStore:
             for i, d, m, dist in zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
         ]
 
+    def nearest(self, vector: np.ndarray, *, k: int, where: dict | None = None) -> list[tuple[str, float]]:
+        """(id, cosine similarity) of the `k` items nearest to a query vector: ids and scores only (no
+        documents), so a few thousand of them cost milliseconds."""
+        k = min(int(k), self.count())
+        if k <= 0:
+            return []
+        result = self._collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k,
+                                        where=where or None, include=["distances"])
+        return [(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0])]
+
     def get(self, ids: list[str]) -> list[StoredItem]:
         got = self._collection.get(ids=ids, include=["documents", "metadatas"])
         return [StoredItem(i, d, m or {}) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]

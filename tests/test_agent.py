@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage
 
 from assistant.agent import Assistant
 from assistant.agent.compose import finalize, Citations
-from assistant.agent.graph import MarkerFilter
+from assistant.agent.grounding import GroundedStream
 from assistant.analysis.run import Analyzer, analyze_store
 from assistant.errors import ConfigError, LLMError
 from assistant.ingest.pipeline import ingest_paths
@@ -94,7 +94,7 @@ def test_no_model_top_pricing_complaints_this_week(store_settings, store):
     answer = a.ask("top pricing complaints this week")
     call = answer.tool_calls[0]
     assert call.name == "top_demands"
-    assert call.arguments["category"] == "pricing" and call.arguments["complaints"] is True
+    assert call.arguments["category"] == "pricing" and call.arguments["sentiment"] == "negative"
     assert call.arguments["since"].startswith("2026-09-07") and call.arguments["until"] <= "2026-09-11"
     assert answer.citations and answer.backend == "none"
     frame = frame_of(a)
@@ -110,9 +110,12 @@ def test_no_model_chinese_question_answers_in_chinese_within_last_week(store_set
     answer = a.ask("上周关于物流/配送的投诉有哪些?")
     call = answer.tool_calls[0]
     assert call.name == "search_feedback" and call.arguments["sentiment"] == "negative"
-    assert answer.language == "zh" and "最相关的反馈" in answer.answer
+    assert call.arguments["query"] == "物流/配送"  # the topic scopes the search; the rest are filters
+    assert answer.language == "zh"
+    # this small store has no negative Chinese delivery feedback last week (the keyword sentiment reads most
+    # Chinese as neutral): the answer says so instead of citing the nearest complaints about anything
+    assert answer.answer.startswith("没有关于“物流/配送”的反馈") or answer.citations
     frame = frame_of(a)
-    assert answer.citations
     for item in answer.citations:
         assert "2026-08-31" <= frame.loc[item, "date"] <= "2026-09-06"
         assert frame.loc[item, "sentiment"] == "negative"
@@ -163,7 +166,7 @@ def test_every_citation_comes_from_the_tools(store_settings, store):
 # --------------------------------------------------------------------------- routed graph with a model
 def test_routed_model_route_is_schema_checked_and_answer_markers_filtered(store_settings, store):
     model = scripted(
-        json.dumps({"tool": "top_demands", "category": "pricing", "complaints": True}),
+        json.dumps({"tool": "top_demands", "category": "pricing", "sentiment": "negative"}),
         "Price rises lead the complaints [1], then double charges [3]. See also [42].",
     )
     a = assistant(store_settings, store, model)
@@ -183,7 +186,8 @@ def test_auto_routing_skips_the_model_step_for_requests_the_rules_recognise(stor
     assert answer.tool_calls[0].name == "top_demands" and len(model.seen) == 1  # only the answer call
     model = scripted(json.dumps({"tool": "trends", "category": "pricing"}), "Pricing spiked [1].")
     answer = assistant(store_settings, store, model, routing="auto").ask("how is pricing doing lately")
-    assert answer.tool_calls[0].name == "trends" and len(model.seen) == 2  # unrecognised: the model routed
+    assert answer.tool_calls[0].name == "trends"  # unrecognised: the model routed
+    assert "You route a question" in model.seen[0][0].content
 
 
 def test_routed_model_naming_unknown_category_falls_back_to_rules(store_settings, store):
@@ -223,7 +227,7 @@ def test_free_mode_runs_the_tools_the_model_calls(store_settings, store):
         {"name": "top_demands", "args": {"category": "service_quality", "n": 2}, "id": "call_2", "type": "tool_call"},
     ])
     model = scripted(calls, "Late deliveries recur [1][2]; the top service demand is shown in [5]. Made up: [77].")
-    a = assistant(store_settings, store, backend(model, strong=True, name="openai"))
+    a = assistant(store_settings, store, backend(model, strong=True, name="openai"), mode="free")
     answer = a.ask("why are customers unhappy with deliveries?")
     assert sorted(c.name for c in answer.tool_calls) == ["search_feedback", "top_demands"]  # run concurrently
     search = next(c for c in answer.tool_calls if c.name == "search_feedback")
@@ -313,7 +317,7 @@ def test_reply_needs_a_target(store_settings, store):
 
 # --------------------------------------------------------------------------- helpers
 def test_marker_filter_drops_unknown_markers_while_streaming():
-    f = MarkerFilter(3)
+    f = GroundedStream(None, 3)  # no grounds: markers only
     out = "".join(f.feed(piece) for piece in ["See [", "2] and [", "9] or [note] [1", "0] end"]) + f.flush()
     assert out == "See [2] and  or [note]  end"
 
@@ -330,10 +334,10 @@ def test_finalize_keeps_numbering_and_returns_used_ids():
 def test_openai_endpoint_free_agent_over_http(store_settings, store, openai_standin):
     from openai_standin import ToolCalls
 
-    openai_standin.script(ToolCalls(("top_demands", {"category": "pricing", "complaints": True, "n": 3})),
+    openai_standin.script(ToolCalls(("top_demands", {"category": "pricing", "sentiment": "negative", "n": 3})),
                           "Pricing complaints are led by the price rise [1].")
     settings = store_settings.model_copy(update={"llm_backend": "openai", "llm_base_url": openai_standin.url,
-                                                 "llm_max_retries": 0})
+                                                 "llm_max_retries": 0, "agent_mode": "free"})
     a = Assistant(settings, store=store, now=NOW)
     events = list(a.stream("top pricing complaints"))
     answer = events[-1].data
@@ -392,14 +396,15 @@ def test_effect_verdicts_are_not_rephrased_by_a_model(store_settings, store):
     assert "rose" not in answer.answer and "2026-09-21" in answer.answer and not model.seen
 
 
-def test_unsupported_numbers():
-    from assistant.agent.compose import unsupported_numbers
+def test_unsupported_figures():
+    from assistant.agent.grounding import Grounds, unsupported
 
-    facts = "fell from 4.6% to 1.5% in the 28 days after 2026-09-21 (p < 0.001) [1]; 15 items"
-    assert unsupported_numbers("from 4.6% to 7.7% after 2026-09-21 [1]", facts) == ["7.7"]
-    assert unsupported_numbers("4 complaints", "[4] 2026-09-04 “late”") == ["4"]  # date parts are no figures
-    assert unsupported_numbers("since 2026-09-22", facts) == ["2026-09-22"]
-    assert unsupported_numbers("from 4.6% to 1.5% [2], 15 items in 28 days", facts) == []
-    assert unsupported_numbers("上周的投诉有2条", facts) == ["2"]
-    quoted = "1. late box: 5 items [1]\n   [1] “late 2 hours again”"
-    assert unsupported_numbers("late by 2 hours, 5 items", quoted) == ["2"]  # a quote's figure is no fact
+    facts = Grounds(["fell from 4.6% to 1.5% in the 28 days after 2026-09-21 (p < 0.001) [1]; 15 items"])
+    assert unsupported("from 4.6% to 7.7% after 2026-09-21 [1]", facts) == ["7.7"]
+    assert unsupported("4 complaints", Grounds(["[4] 2026-09-04 “late”"])) == ["4"]  # date parts are no figures
+    assert unsupported("since 2026-09-22", facts) == ["2026-09-22"]
+    assert unsupported("from 4.6% to 1.5% [2], 15 items in 28 days", facts) == []
+    assert unsupported("上周的投诉有2条", facts) == ["2"]
+    assert unsupported("上周的投诉有二十三件", facts) == ["23"]  # Chinese numerals are figures too
+    quoted = Grounds(["1. late box: 5 items [1]\n   [1] “late 2 hours again”"])
+    assert unsupported("late by 2 hours, 5 items", quoted) == ["2"]  # a quote's figure is no fact

@@ -82,13 +82,31 @@ def _briefer(result: ToolResult) -> ToolResult:
                    data=data)
 
 
+def _topic_line(r: ToolResult, zh: bool) -> str:
+    """How many items a topic matched (by meaning, by words), or '' without a topic."""
+    t = r.data.get("topic")
+    if not t:
+        return ""
+    if zh:
+        return f"关于“{t['topic']}”的反馈共 {t['in_window']} 条(按语义匹配 {t['by_meaning']} 条、按关键词匹配 {t['by_words']} 条,不限时间)。"
+    return (f"{t['in_window']} items are about “{t['topic']}” in this scope ({t['by_meaning']} matched by meaning, "
+            f"{t['by_words']} by their words, at any time).")
+
+
 def _search(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -> str:
     hits = [i for i in r.ids if i in ev]
     query = r.arguments.get("query", "")
+    matched = r.data.get("matched", len(hits))
     if not hits:
-        return (f"没有找到与“{query}”相关的反馈{scope}。" if zh else f"No feedback matches “{query}”{scope}.")
-    head = (f"与“{query}”最相关的反馈示例{scope}(按相关度排序,不是全部):" if zh
-            else f"Examples of feedback closest to “{query}”{scope}, most relevant first (not a count of all):")
+        if query:
+            return (f"没有关于“{query}”的反馈{scope}。" if zh else f"No feedback is about “{query}”{scope}.")
+        return f"这个范围内没有反馈{scope}。" if zh else f"No feedback in this scope{scope}."
+    if query:
+        head = (f"关于“{query}”的反馈共 {matched} 条{scope};最相关的几条:" if zh
+                else f"{matched} items are about “{query}”{scope}; the closest ones:")
+    else:
+        head = (f"这个范围内共 {matched} 条反馈{scope};优先级最高的几条:" if zh
+                else f"{matched} items{scope}; the highest-priority ones:")
     lines = [head] + [_item_line(i, ev[i], cites, zh, bool(r.data.get("brief"))) for i in hits]
     themes = r.data.get("themes") or []
     if themes and not r.data.get("brief"):  # a small model reads a theme's count as the answer's total
@@ -103,12 +121,20 @@ def _search(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -> 
 
 def _demands(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -> str:
     demands = r.data.get("demands", [])
+    topic = r.data.get("topic")
+    about = (f"关于“{topic['topic']}”的" if zh else f" about “{topic['topic']}”") if topic else ""
     if not demands:
-        return (f"这个范围内没有需求{scope}(先运行 `assistant analyze`?)。" if zh
-                else f"No demands in this window{scope} (has `assistant analyze` run?).")
+        if topic:
+            return (f"没有关于“{topic['topic']}”的反馈{scope}。" if zh
+                    else f"No feedback is about “{topic['topic']}”{scope}.")
+        return (f"这个范围内没有反馈{scope}。" if zh else f"No feedback in this window{scope}.")
     total = r.data.get("items", 0)
-    lines = [f"优先级最高的 {len(demands)} 个需求{scope}(共 {total} 条反馈):" if zh
-             else f"Top {len(demands)} demands{scope} ({total} items):"]
+    praise = r.data.get("sentiment") == "positive"
+    if zh:
+        lines = [f"{about}{'最受好评的' if praise else '优先级最高的'} {len(demands)} 个主题{scope}(共 {total} 条反馈):"]
+    else:
+        lines = [f"{'Most praised' if praise else 'Top'} {len(demands)} {'themes' if praise else 'demands'}{about}"
+                 f"{scope} ({total} items):"]
     for n, d in enumerate(demands, 1):
         growth = d.get("growth") or {}
         grow = ""
@@ -134,7 +160,7 @@ def _demands(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) ->
 
 def _trends(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -> str:
     totals = r.data.get("totals", [])
-    lines = []
+    lines = [line] if (line := _topic_line(r, zh)) else []
     if totals:
         recent = totals[-4:]
         per = "、".join(f"{t['period']} {t['count']} 条" for t in recent) if zh else \
@@ -199,6 +225,10 @@ def _effect(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -> 
     for name, key in (("之前" if zh else "Before", "evidence_before"), ("之后" if zh else "After", "evidence_after")):
         for i in [i for i in d.get(key, []) if i in ev][:1]:
             lines.append(f"{name}: {cites.mark(i)} “{_clip(safe_for_model(ev[i].get('text') or ''), 120)}”")
+    if d.get("topic"):
+        t = d["topic"]
+        lines.append(f"按语义或关键词,共 {t['matched']} 条反馈与“{t['topic']}”相关。" if zh else
+                     f"{t['matched']} items are about “{t['topic']}” (by meaning or by their words).")
     lines += [n for n in d.get("notes", [])]
     return "\n".join(lines)
 
@@ -228,30 +258,3 @@ def finalize(text: str, cites: Citations, *, limit: int | None = None) -> tuple[
     cleaned = re.sub(r"[ \t]+([,.;:!?,。;:!?])", r"\1", cleaned)
     cleaned = re.sub(r"[ \t]{2,}", " ", cleaned)
     return cleaned.strip(), order
-
-
-_QUOTED = re.compile(r"“[^”]*”")
-_DATE = re.compile(r"\b20\d\d-\d\d-\d\d\b")
-_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:[.,]\d+)*%?")
-
-
-def unsupported_numbers(text: str, *sources: str) -> list[str]:
-    """Figures in a model's text that appear in none of the sources (the facts, the question).
-
-    A small model rephrasing facts sometimes changes a number ("4.6% -> 7.7%"); any figure it did not
-    get from the tools makes the answer untrustworthy, whatever else it says. Dates count as one token
-    (their parts are no figures), and a figure inside a customer's quote is no fact.
-    """
-    def tokens(value: str) -> list[str]:
-        value = MARKER.sub(" ", value)
-        dates = _DATE.findall(value)
-        value = _DATE.sub(" ", value)
-        return dates + [m.group(0).rstrip("%").replace(",", "") for m in _NUMBER.finditer(value)]
-
-    known = {t for src in sources for t in tokens(_QUOTED.sub(" ", src))}
-    known |= {t.lstrip("0") or "0" for t in known}
-    found = []
-    for token in tokens(text):
-        if token not in known and (token.lstrip("0") or "0") not in known and token not in found:
-            found.append(token)
-    return found

@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from ..settings import Settings
 from ..store import FeedbackStore
 from .types import EVIDENCE_FIELDS
 
-_FRAMES: dict[tuple[str, str], tuple[tuple, pd.DataFrame]] = {}
+_FRAMES: dict[tuple, tuple[tuple, object]] = {}  # frames and background samples, per store version
 _LOCK = threading.Lock()
 
 
@@ -57,6 +58,26 @@ class DataContext:
             _FRAMES[key] = (version, frame)
         return frame
 
+    def background_vectors(self, size: int = 512) -> np.ndarray:
+        """Unit vectors of a fixed random sample of the store (seeded, so a question gets the same answer
+        twice): the background a topic's similarities are calibrated against (topic.py)."""
+        key = (self.store.location, self.settings.collection, "background")
+        version = self.version()
+        with _LOCK:
+            cached = _FRAMES.get(key)
+            if cached and cached[0] == version:
+                return cached[1]
+        ids = sorted(self.frame()["id"].astype(str))
+        if len(ids) > size:
+            ids = [ids[i] for i in np.random.default_rng(0).choice(len(ids), size, replace=False)]
+        pairs = self.store.get_with_vectors(ids) if ids else []
+        vectors = np.stack([v for _, v in pairs]).astype(np.float32) if pairs else np.zeros((0, 1), np.float32)
+        if len(vectors):
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        with _LOCK:
+            _FRAMES[key] = (version, vectors)
+        return vectors
+
     def version(self) -> tuple:
         """Changes when items are written (the store's revision, rewritten after every write from any process;
         cheap: no item is read). The frame holds items only: theme and action documents are read where used."""
@@ -65,12 +86,17 @@ class DataContext:
     def categories(self) -> list[str]:
         """Category names of the taxonomy in use (the one `analyze` wrote), plus any found in the data."""
         if self._taxonomy is None:
-            from ..analysis.taxonomy import load_taxonomy
+            from ..analysis.taxonomy import load_taxonomy, stored_taxonomy
 
-            self._taxonomy = load_taxonomy(self.settings.taxonomy)
+            self._taxonomy = stored_taxonomy(self.store) or load_taxonomy(self.settings.taxonomy)
         names = [c.name for c in self._taxonomy.categories]
         found = self.frame()["category"].dropna().unique().tolist()
         return names + sorted(set(found) - set(names))
+
+    def category_keywords(self, name: str) -> tuple[str, ...]:
+        """The keywords the taxonomy in use gives a category (empty for a category only found in the data)."""
+        self.categories()
+        return next((c.keywords for c in self._taxonomy.categories if c.name == name), ())
 
     def evidence(self, ids: list[str]) -> dict[str, dict]:
         """EVIDENCE_FIELDS of each id (in the order given), from the frame."""

@@ -19,7 +19,8 @@ from .compose import Citations, _clip
 from .context import DataContext
 from .guard import quote_evidence, safe_for_model
 from .prompts import default_prompts_dir
-from .tools import ToolResult, _best, _filtered, get_customer, top_demands
+from ..analysis.filters import filter_frame
+from .tools import ToolResult, best_items, get_customer, selection, top_demands
 
 PROMISES = {
     "refunds": re.compile(r"\b(?:we(?:'ll| will| are going to)?|i(?:'ll| will)) (?:\w+ ){0,3}(?:refund|reimburse)\w*"
@@ -164,7 +165,7 @@ def plan_context(ctx: DataContext, *, theme: str | None = None, category: str | 
     frame = ctx.frame()
     members = frame[frame["theme_id"].astype("string") == d["key"]] if theme else frame[frame["category"] == category]
     growth = d.get("growth") or {}
-    scope = _filtered(ctx, since=since, until=until)  # every item in the window
+    scope = filter_frame(ctx.frame(), selection(ctx, since=since, until=until))  # every item in the window
     if theme:
         in_window = scope[scope["theme_id"].astype("string") == d["key"]]
         members = in_window if len(in_window) else members  # quotes from the window the numbers describe
@@ -180,7 +181,7 @@ def plan_context(ctx: DataContext, *, theme: str | None = None, category: str | 
         numbers = (f"{len(mine)} items, {len(mine) / max(len(scope), 1):.0%} of feedback in the window, "
                    f"{(mine['sentiment'] == 'negative').mean() if len(mine) else 0:.0%} negative, "
                    f"{mine['customer_id'].nunique()} customers ({_tiers(tiers)}); its top themes by priority: {largest}")
-    ids = list(dict.fromkeys(d["evidence"] + _best(members, 6)))[:6]
+    ids = list(dict.fromkeys(d["evidence"] + best_items(members, 6)))[:6]
     cites = Citations()
     for i in ids:
         cites.mark(i)

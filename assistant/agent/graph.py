@@ -1,10 +1,11 @@
 """The agent graphs (LangGraph).
 
-routed (any model, and no model): route -> act -> respond. The route is one schema-checked step (or the
-rules), the tool runs in code, and the model only phrases the facts the tool returned. Used for small
-local models, which pick tools badly when left free, and for the no-LLM backend.
+routed (the default for every backend, and no model): route -> act -> respond. The route is one
+schema-checked step (or the rules), the tool runs in code, and the model only phrases the facts the tool
+returned. Small local and remote models alike pick tools badly, or not at all, when left free.
 
-free (strong remote models): LangChain's `create_agent` with the same tools; the model may call several.
+free (opt-in, ASSISTANT_AGENT_MODE=free): LangChain's `create_agent` with the same tools; the model may
+call several. Its answer passes the same grounding check (grounding.py) or is redone routed (service.py).
 Both stream through LangGraph's custom stream: ("tool", ToolCall), ("token", str), ("notice", str).
 """
 
@@ -15,10 +16,12 @@ from typing import Any, TypedDict
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 
-from .compose import Citations, describe, language_of, unsupported_numbers
+from .compose import Citations, describe, language_of
 from .context import DataContext
+from .grounding import Grounds, GroundedStream
+from .grounding import problems as grounding_problems
 from .guard import DATA_BLOCK_RULE
-from .router import Resolved, Route, resolve
+from .router import Resolved, Route, resolve, vet_filters
 from .tools import (ToolResult, analyze_text, get_customer, measure_effect, search_feedback, top_demands,
                     trend_report)
 from .types import ToolCall
@@ -58,22 +61,23 @@ def run_route(ctx: DataContext, route: Route, window: dict | None, *, analyzer=N
         until = now
     if route.tool == "top_demands":
         return top_demands(ctx, since=since, until=until, category=route.category, channel=route.channel,
-                           tier=route.tier, complaints=route.complaints)
+                           tier=route.tier, sentiment=route.sentiment, topic=route.topic)
     if route.tool == "trends":
         return trend_report(ctx, by=route.by or "category", interval="week", since=since, until=until,
-                            category=route.category, channel=route.channel)
+                            category=route.category, channel=route.channel, sentiment=route.sentiment,
+                            topic=route.topic)
     if route.tool == "customer_history" and route.customer_id:
         return get_customer(ctx, route.customer_id)
     if route.tool == "analyze_text" and route.query:
         return analyze_text(ctx, route.query, analyzer=analyzer)
     if route.tool == "evaluate_effect":
-        query = None if route.category and not route.query else route.query
+        topic = route.topic or route.query
+        query = None if route.category and not topic else topic
         # a date in the question is the action's date, not a window: compare up to 'now'
         return measure_effect(ctx, query=query, category=route.category if not query else None,
                               action_date=route.action_date, until=now)
-    return search_feedback(ctx, route.query or "", since=since, until=until, channel=route.channel, tier=route.tier,
-                           category=route.category if route.tool == "search_feedback" else None,
-                           sentiment="negative" if route.complaints else None)
+    return search_feedback(ctx, route.topic or "", since=since, until=until, channel=route.channel, tier=route.tier,
+                           category=route.category, sentiment=route.sentiment)
 
 
 def scope_text(route: Route, window: dict | None, lang: str) -> str:
@@ -83,8 +87,10 @@ def scope_text(route: Route, window: dict | None, lang: str) -> str:
     for value in (route.category, route.channel, route.tier):
         if value:
             bits.append(str(value))
-    if route.complaints and route.tool in ("top_demands", "search_feedback"):
-        bits.append("仅负面" if lang == "zh" else "complaints only")
+    if route.sentiment and route.tool in ("top_demands", "search_feedback", "trends"):
+        bits.append({"negative": "仅负面", "positive": "仅正面", "neutral": "仅中性"}[route.sentiment] if lang == "zh"
+                    else {"negative": "complaints only", "positive": "praise only",
+                          "neutral": "neutral only"}[route.sentiment])
     if not bits:
         return ""
     return (",范围:" + "、".join(bits)) if lang == "zh" else f" ({', '.join(bits)})"
@@ -120,7 +126,8 @@ def build_routed_graph(ctx: DataContext, chat_model=None, prompts_dir=None, anal
     def respond_node(state: AgentState) -> dict:
         if not state.get("results"):
             return {"answer": ""}
-        if chat_model is None or state["results"][0].name in VERBATIM_TOOLS:
+        if chat_model is None or state["results"][0].name in VERBATIM_TOOLS or not state["cites"].ids:
+            # no model; a verdict; or nothing found (a plain "nothing matched" needs no rewording)
             _emit("token", state["facts"])
             return {"answer": state["facts"]}
         from .prompts import load_prompt, to_langchain
@@ -129,25 +136,14 @@ def build_routed_graph(ctx: DataContext, chat_model=None, prompts_dir=None, anal
         messages = load_prompt("answer", prompts_dir).render(
             question=state["question"], language="Chinese (简体中文)" if lang == "zh" else "English",
             facts=state["brief"], data_rule=DATA_BLOCK_RULE)
-        parts = []
-        guard = MarkerFilter(len(state["cites"].ids))
-        for chunk in chat_model.stream(to_langchain(messages)):
-            text = chunk.content if isinstance(chunk.content, str) else ""
-            shown = guard.feed(text)
-            parts.append(text)
-            if shown:
-                _emit("token", shown)
-        tail = guard.flush()
-        if tail:
-            _emit("token", tail)
-        answer = "".join(parts)
-        wrong = unsupported_numbers(answer, state["brief"], state["question"])  # what the model was shown
-        if wrong:  # the model changed a figure: the facts themselves are the answer
-            note = ("the model's wording had figures that are not in the data (" + ", ".join(wrong[:4]) +
-                    "); the answer is the tools' facts")
+        grounds = Grounds([state["brief"], state["facts"]], state["question"],
+                          [str(ev.get("text") or "") for ev in ctx.evidence(state["cites"].ids).values()])
+        answer, problems = phrase(chat_model, to_langchain(messages), grounds, len(state["cites"].ids))
+        if problems:  # the model's wording is not grounded: the facts themselves are the answer
+            note = "the model's wording had " + "; ".join(problems) + "; the answer is the tools' facts"
             _emit("notice", note)
             _emit("token", "\n\n" + state["facts"])
-            return {"answer": state["facts"], "notices": list(state.get("notices", [])) + [note], "checked": False}
+            return {"answer": state["facts"], "notices": list(state.get("notices", [])) + [note]}
         return {"answer": answer}
 
     graph = StateGraph(AgentState)
@@ -161,118 +157,59 @@ def build_routed_graph(ctx: DataContext, chat_model=None, prompts_dir=None, anal
     return graph.compile()
 
 
-class MarkerFilter:
-    """Streams text but holds back a '[...' until it is known to be a valid [n] marker (else drops it)."""
+def phrase(chat_model, messages, grounds: Grounds, markers: int) -> tuple[str, list[str]]:
+    """Stream a model's wording of the facts through the grounding check; (text, problems).
 
-    def __init__(self, count: int):
-        self.count = count
-        self.buffer = ""
-
-    def feed(self, text: str) -> str:
-        out = []
-        for ch in text:
-            if self.buffer:
-                self.buffer += ch
-                if ch == "]":
-                    inner = self.buffer[1:-1]
-                    if inner.isdigit() and 1 <= int(inner) <= self.count:
-                        out.append(self.buffer)
-                    self.buffer = ""
-                elif len(self.buffer) > 5 or not (ch.isdigit()):
-                    out.append(self.buffer)  # not a marker: ordinary bracketed text
-                    self.buffer = ""
-            elif ch == "[":
-                self.buffer = ch
-            else:
-                out.append(ch)
-        return "".join(out)
-
-    def flush(self) -> str:
-        text, self.buffer = self.buffer, ""
-        return text
+    Text is released as it is checked (grounding.GroundedStream): a figure, quote or marker is held back
+    until it is known to be in the facts, so nothing ungrounded reaches the user even mid-stream; the
+    model is stopped at the first thing that is not, and the whole answer is checked once more at the end."""
+    gate = GroundedStream(grounds, markers)
+    parts = []
+    for chunk in chat_model.stream(messages):
+        text = chunk.content if isinstance(chunk.content, str) else ""
+        parts.append(text)
+        shown = gate.feed(text)
+        if shown:
+            _emit("token", shown)
+        if gate.failed:
+            return "".join(parts), [gate.failed]
+    tail = gate.flush()
+    if gate.failed:
+        return "".join(parts), [gate.failed]
+    if tail:
+        _emit("token", tail)
+    answer = "".join(parts)
+    return answer, grounding_problems(answer, grounds)
 
 
 # --------------------------------------------------------------------------- free mode
-def build_free_agent(ctx: DataContext, chat_model, cites: Citations, results: list[ToolResult], lang: str,
-                     prompts_dir=None, analyzer=None):
-    """create_agent over the same tools; every tool output is described with [n] markers in `cites`."""
+def build_free_agent(ctx: DataContext, chat_model, cites: Citations, results: list[ToolResult], described: list[str],
+                     lang: str, prompts_dir=None, analyzer=None, question: str = "", history=None):
+    """create_agent over the registry's tools; every tool output is described with [n] markers in `cites`.
+
+    Filter values the model proposes are vetted against the data and the question first (router.vet_filters):
+    an unknown or unasked-for category, channel or tier is dropped, and the tool's output says so."""
     from langchain.agents import create_agent
     from langchain_core.tools import StructuredTool
 
-    def wrap(fn, name: str, doc: str):
+    from .registry import TOOLS
+
+    def wrap(spec):
         def run(**kwargs):
-            result = fn(**kwargs)
+            vetted, notes = vet_filters(question, kwargs, ctx, history=history)
+            for note in notes:
+                _emit("notice", note)
+            result = spec.run(ctx, analyzer=analyzer, **vetted)
             results.append(result)
             _emit("tool", ToolCall(result.name, result.arguments))
-            return describe(result, ctx.evidence(result.ids), cites, lang)
-        return StructuredTool.from_function(run, name=name, description=doc, args_schema=_schemas()[name])
+            text = describe(result, ctx.evidence(result.ids), cites, lang)
+            described.append(text)
+            return "\n".join(notes + [text])
+        return StructuredTool.from_function(run, name=spec.name, description=spec.description, args_schema=spec.args)
 
-    tools = [
-        wrap(lambda **k: search_feedback(ctx, **k), "search_feedback",
-             "Semantic search of customer feedback with optional filters (since/until YYYY-MM-DD, category, "
-             "channel, sentiment, tier, customer_id)."),
-        wrap(lambda **k: top_demands(ctx, **k), "top_demands",
-             "Demands ranked by priority (importance x urgency) for a window, category, channel or tier."),
-        wrap(lambda **k: trend_report(ctx, **k), "trends",
-             "Counts and negative share per week or day, with spikes and emerging issues."),
-        wrap(lambda **k: get_customer(ctx, **k), "customer_history", "One customer's profile and feedback."),
-        wrap(lambda **k: analyze_text(ctx, analyzer=analyzer, **k), "analyze_text",
-             "Sentiment, category, entities and priority of a text."),
-        wrap(lambda **k: measure_effect(ctx, **k), "evaluate_effect",
-             "Did an action work: before/after share and negative rate vs the rest, with tests. Target a "
-             "category or describe the problem in `query`."),
-    ]
     from .prompts import load_prompt
 
     system = load_prompt("agent", prompts_dir).render(
         categories=", ".join(ctx.categories()), today=ctx.clock().date().isoformat(), data_rule=DATA_BLOCK_RULE,
         language="Chinese (简体中文)" if lang == "zh" else "English")[0][1]
-    return create_agent(chat_model, tools=tools, system_prompt=system)
-
-
-def _schemas() -> dict:
-    from typing import Literal
-
-    from pydantic import BaseModel, Field
-
-    class Search(BaseModel):
-        query: str = Field(description="What the feedback is about.")
-        since: str | None = None
-        until: str | None = None
-        category: str | None = None
-        channel: str | None = None
-        sentiment: Literal["positive", "neutral", "negative"] | None = None
-        tier: str | None = None
-        customer_id: str | None = None
-        k: int = 8
-
-    class Demands(BaseModel):
-        since: str | None = None
-        until: str | None = None
-        category: str | None = None
-        channel: str | None = None
-        tier: str | None = None
-        complaints: bool = False
-        n: int = 5
-
-    class Trends(BaseModel):
-        by: Literal["category", "theme", "channel"] = "category"
-        interval: Literal["day", "week"] = "week"
-        since: str | None = None
-        until: str | None = None
-        category: str | None = None
-
-    class Customer(BaseModel):
-        customer_id: str
-
-    class Text(BaseModel):
-        text: str
-
-    class Effect(BaseModel):
-        query: str | None = Field(None, description="The problem the action addressed, in words.")
-        category: str | None = None
-        action_date: str | None = Field(None, description="YYYY-MM-DD; omit to use a recorded action.")
-        window_days: int = 28
-
-    return {"search_feedback": Search, "top_demands": Demands, "trends": Trends, "customer_history": Customer,
-            "analyze_text": Text, "evaluate_effect": Effect}
+    return create_agent(chat_model, tools=[wrap(spec) for spec in TOOLS.values()], system_prompt=system)

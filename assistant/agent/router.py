@@ -16,22 +16,24 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from .context import DataContext
+from .registry import ROUTABLE
 from .timeexpr import TimeWindow, resolve_time, strip_time
 
-TOOLS = ("search_feedback", "top_demands", "trends", "customer_history", "analyze_text", "evaluate_effect",
-         "draft_reply", "draft_plan")
 
 
 class Route(BaseModel):
     """The one tool to run and its arguments (the model fills this; code checks it)."""
 
-    tool: Literal["search_feedback", "top_demands", "trends", "customer_history", "analyze_text",
-                  "evaluate_effect", "draft_reply", "draft_plan"]
-    query: str | None = Field(None, description="What the feedback is about, in the user's words, without dates.")
-    category: str | None = Field(None, description="A demand category name from the list, or null.")
-    channel: str | None = Field(None, description="A channel name from the list, or null.")
-    tier: str | None = Field(None, description="A customer tier from the list, or null.")
-    complaints: bool = Field(False, description="True when the user asks about complaints or problems.")
+    tool: Literal[ROUTABLE]  # type: ignore[valid-type]  (the registry's names)
+    query: str | None = Field(None, description="The text to analyse (analyze_text), or what the feedback is about.")
+    topic: str | None = Field(None, description="What the feedback is about when that is not a category: a product, "
+                              "feature or problem in the user's words ('lost luggage', '配送'), without dates; or null.")
+    category: str | None = Field(None, description="A demand category name from the list, only when the question "
+                                 "names that kind of demand; or null.")
+    channel: str | None = Field(None, description="A channel name from the list, only when the question names it.")
+    tier: str | None = Field(None, description="A customer tier from the list, only when the question names it.")
+    sentiment: Literal["positive", "neutral", "negative"] | None = Field(
+        None, description="negative for complaints or problems, positive for praise, neutral for questions; or null.")
     customer_id: str | None = Field(None, description="A customer id quoted in the request, or null.")
     feedback_id: str | None = Field(None, description="A feedback id quoted in the request, or null.")
     action_date: str | None = Field(None, description="YYYY-MM-DD of an action (fix, change) named, or null.")
@@ -56,11 +58,16 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         r"|effect of|impact of|since the (?:fix|change|release))|修复后|改进后|之后.{0,12}(?:下降|减少|变少|好转)|有没有(?:下降|减少)|效果", re.I)),
     ("trends", re.compile(r"\b(trend|trending|over time|spike|spiking|emerging|week by week|per week|per day)\b"
                           r"|趋势|激增|暴增|新出现|新兴|走势|变化", re.I)),
-    ("top_demands", re.compile(r"\b(top|most|biggest|main|major|priorit\w*|ranked|rank|what do .{0,40} complain)\b"
+    ("top_demands", re.compile(r"\b(top|most|biggest|main|major|priorit\w*|ranked|rank|"
+                               r"what (?:do|did) .{0,40} (?:complain|praise|like|love|hate))\b"
                                r"|最多|最主要|主要|排名|优先|前几|最大", re.I)),
     ("analyze_text", re.compile(r"^(?:analy[sz]e|classify|categori[sz]e|what is the sentiment of)\b|分析这条|分析一下这", re.I)),
 ]
-_COMPLAINT = re.compile(r"complain|complaint|problem|issue|bug|angry|unhappy|negative|bad|worst|投诉|问题|不满|差评|抱怨|吐槽|负面", re.I)
+_COMPLAINT = re.compile(r"complain|complaint|problem|issue|bug|angry|unhappy|negative|bad|worst|frustrat|disappoint"
+                        r"|投诉|问题|不满|差评|抱怨|吐槽|负面", re.I)
+_PRAISE = re.compile(r"\b(?:prais\w*|positive|compliment\w*|like|likes|love|loves|happy|satisf\w+|good things|"
+                     r"what (?:works|went) well)\b|好评|表扬|称赞|夸|满意|正面|喜欢", re.I)
+_QUESTIONS = re.compile(r"\b(?:questions?|asking|enquir\w+|inquir\w+)\b|疑问|咨询|提问", re.I)
 _CUSTOMER = re.compile(r"\b(?:customer|client|user)\s+(?:id\s+)?([A-Za-z0-9][\w\-*@.]{2,})|客户\s*([\w\-*]{2,})", re.I)
 _FEEDBACK = re.compile(r"\b(?:feedback|item|ticket)\s+(?:id\s+)?#?([0-9a-f]{16}|[A-Z]{1,4}-\d{2,})\b", re.I)
 _DATE = re.compile(r"\b(20\d\d-\d\d-\d\d)\b|(\d{1,2})月(\d{1,2})[日号]")
@@ -71,8 +78,11 @@ _FILLER = re.compile(
     r"\b(what|which|who|show|me|list|find|give|tell|are|is|the|a|an|about|of|on|in|for|any|were|was|there|do|does|"
     r"did|top|most|main|biggest|customers?|complaints?|complain|feedback|items?|please|this|last|week|month|"
     r"after|before|drop|fall|go|down|fix|fixed|ones?|mentions?|mentioning|regarding|related|to|with|and|we|our|"
-    r"say|says|said|saying|think|thinks|people|users?|"
-    r"have|had|got|get)\b|[?？!！,，。.]|有哪些|哪些|关于|的|投诉|反馈|是什么|有什么|吗|呢|请|列出|给我|看看", re.I)
+    r"say|says|said|saying|think|thinks|people|users?|clients?|buyers?|shoppers?|guests?|diners?|passengers?|"
+    r"travell?ers?|consumers?|patients?|members?|praise\w*|positive|negative|compliments?|like|love|happy|"
+    r"problems?|issues?|questions?|asking|good|bad|things?|any|anything|"
+    r"have|had|got|get)\b|[?？!！,，。.]|有哪些|哪些|关于|有关|的|投诉|反馈|是什么|有什么|吗|呢|请|列出|给我|看看|"
+    r"客户|用户|顾客|大家|好评|差评|表扬|称赞|负面|正面|问题|最近|有没有|什么", re.I)
 
 
 _SEARCH = re.compile(r"\b(about|regarding|mention\w*|say|said|saying|feedback (?:on|from)|show|find|list|examples?)\b"
@@ -103,12 +113,52 @@ def route_by_rules(question: str, ctx: DataContext, window: TimeWindow | None = 
     if tool == "analyze_text":
         query = re.sub(r"^(?:analy[sz]e|classify|categori[sz]e|what is the sentiment of)\s*(?:this)?\s*:?\s*", "",
                        text, flags=re.I).strip(" \"'“”") or query
+    category, channel, tier = _category(text, ctx), _value_in(text, _channels(ctx)), _value_in(text, _tiers(ctx))
+    topic = None if tool in ("analyze_text", "customer_history", "draft_reply") else \
+        _topic(query, category, [channel, tier], ctx)
     return Route(
-        tool=tool, query=query, category=_category(text, ctx), channel=_value_in(text, _channels(ctx)),
-        tier=_value_in(text, _tiers(ctx)), complaints=bool(_COMPLAINT.search(text)),
-        customer_id=customer, feedback_id=feedback.group(1) if feedback else None,
-        action_date=_action_date(text, ctx), by=_by(text),
+        tool=tool, query=topic if tool == "search_feedback" else query, topic=topic, category=category,
+        channel=channel, tier=tier, sentiment=sentiment_asked(text), customer_id=customer,
+        feedback_id=feedback.group(1) if feedback else None, action_date=_action_date(text, ctx), by=_by(text),
     )
+
+
+def sentiment_asked(text: str) -> str | None:
+    """The sentiment a question asks about: complaints -> negative, praise -> positive, questions -> neutral;
+    None when it names none or more than one."""
+    asked = {name for name, pattern in (("negative", _COMPLAINT), ("positive", _PRAISE), ("neutral", _QUESTIONS))
+             if pattern.search(text)}
+    return asked.pop() if len(asked) == 1 else None
+
+
+_TREND_WORDS = re.compile(r"\b(trends?|trending|over time|spikes?|spiking|emerging|week by week|per (?:week|day)|"
+                          r"(?:after|since) the (?:fix|change|release|update|launch)|did|drop|fall|decrease|decline|"
+                          r"go down|improve|work|stop|plan|action|response|roadmap|effect|impact|demands?|"
+                          r"weeks?|days?|months?|years?)\b|趋势|激增|暴增|新出现|新兴|走势|变化|修复后|改进后|之后|下降|减少|变少|"
+                          r"好转|效果|方案|计划|怎么应对|如何应对|需求|条|反馈", re.I)
+
+
+def _topic(rest: str | None, category: str | None, values: list[str | None], ctx: DataContext) -> str | None:
+    """What the question is about beyond its category, channel, tier and sentiment ("lost luggage",
+    "客服态度"), or None when nothing is left."""
+    if not rest:
+        return None
+    named = {w for v in values if v for w in str(v).lower().split()}
+    if category:
+        named |= {category.lower(), *category.lower().split("_"), *_CATEGORY_WORDS.get(category, ())}
+    words = [w for w in re.split(r"\s+", _TREND_WORDS.sub(" ", rest)) if w]
+    content = [w for w in words if w.lower() not in named and re.search(r"[A-Za-z]{3,}|[\u4e00-\u9fff]{2,}", w)
+               and not _is_number(w)]
+    content = [w for w in content if not all(c in "".join(named) for c in w if "\u4e00" <= c <= "\u9fff")
+               or re.search(r"[A-Za-z]", w)]
+    if not content:
+        return None
+    values_named = {w for v in values if v for w in str(v).lower().split()}
+    return " ".join(w for w in words if not _is_number(w) and w.lower() not in values_named).strip(" /、") or None
+
+
+def _is_number(word: str) -> bool:
+    return bool(re.fullmatch(r"[\d.,%/-]+", word))
 
 
 def _customer(text: str, ctx: DataContext) -> str | None:
@@ -180,18 +230,60 @@ def _by(text: str) -> str | None:
 
 
 # --------------------------------------------------------------------------- model
-def _checked(route: Route, rules: Route, ctx: DataContext) -> tuple[Route, list[str]]:
-    """Keep what the model said only where it names things that exist; fill the rest from the rules."""
-    notes = []
+def vet_filters(question: str, proposed: dict, ctx: DataContext, *, history: list[tuple[str, str]] | None = None
+                ) -> tuple[dict, list[str]]:
+    """A model's filter values, kept only where they exist in the data and the question asked for them.
+
+    Unknown category, channel or tier values are dropped with a notice (never applied silently: an unknown
+    channel would hide every item). A channel or tier the question (or the conversation) does not name is
+    dropped too, and so is a category it gives no word for: "what did customers say today?" must not
+    come back filtered to one channel or category."""
+    said = " ".join([question] + [text for role, text in (history or []) if role == "user"])
+    lowered = said.lower()
+    out, notes = dict(proposed), []
+    categories = ctx.categories()
+    value = out.get("category")
+    if value:
+        canonical = next((c for c in categories if c.casefold() == str(value).strip().casefold()), None)
+        if canonical is None:
+            notes.append(f"ignored category {value!r}: not a category of this store ({', '.join(categories)})")
+            out["category"] = None
+        elif _category(said, ctx) != canonical and not _names_category(lowered, canonical, ctx):
+            notes.append(f"ignored category {canonical!r}: the question does not ask for it")
+            out["category"] = None
+        else:
+            out["category"] = canonical
+    for key, known in (("channel", _channels(ctx)), ("tier", _tiers(ctx))):
+        value = out.get(key)
+        if not value:
+            continue
+        canonical = next((v for v in known if v.casefold() == str(value).strip().casefold()), None)
+        if canonical is None:
+            notes.append(f"ignored {key} {value!r}: no feedback has it" + (f" (known: {', '.join(known[:8])})"
+                                                                          if known else ""))
+            out[key] = None
+        elif _value_in(said, [canonical]) is None:
+            notes.append(f"ignored {key} {canonical!r}: the question does not ask for it")
+            out[key] = None
+        else:
+            out[key] = canonical
+    return out, notes
+
+
+def _names_category(lowered: str, name: str, ctx: DataContext) -> bool:
+    """True when the question uses a word of the category's name or one of its keywords."""
+    words = {name.lower(), name.lower().replace("_", " "), *(w for w in name.lower().split("_") if len(w) >= 4),
+             *_CATEGORY_WORDS.get(name, ())}
+    words |= {k.lower() for k in ctx.category_keywords(name) if len(k) >= 2}
+    return any(w in lowered for w in words)
+
+
+def _checked(route: Route, rules: Route, ctx: DataContext, question: str) -> tuple[Route, list[str]]:
+    """Keep what the model said only where it names things that exist and were asked for; fill the rest
+    from the rules."""
     data = route.model_dump()
-    cats = ctx.categories()
-    if route.category and route.category not in cats:
-        notes.append(f"model's category {route.category!r} is not in the taxonomy")
-        data["category"] = rules.category
-    if route.channel and route.channel not in _channels(ctx):
-        data["channel"] = rules.channel
-    if route.tier and route.tier not in _tiers(ctx):
-        data["tier"] = rules.tier
+    vetted, notes = vet_filters(question, {k: data[k] for k in ("category", "channel", "tier")}, ctx)
+    data.update(vetted)
     if route.customer_id and route.customer_id not in set(ctx.frame()["customer_id"].dropna().astype(str)):
         data["customer_id"] = rules.customer_id
     if route.action_date and not re.fullmatch(r"20\d\d-\d\d-\d\d", route.action_date):
@@ -199,10 +291,18 @@ def _checked(route: Route, rules: Route, ctx: DataContext) -> tuple[Route, list[
     for key in ("category", "channel", "tier", "customer_id", "feedback_id", "action_date"):
         if data[key] is None and getattr(rules, key) is not None and route.tool == rules.tool:
             data[key] = getattr(rules, key)
+    if rules.sentiment:  # the question's own words about sentiment outrank the model's reading
+        data["sentiment"] = rules.sentiment
     if data["tool"] in ("draft_reply", "customer_history") and not (data["customer_id"] or data["feedback_id"]):
         notes.append(f"model chose {data['tool']} without a customer or feedback id")
         data["tool"] = rules.tool if rules.tool not in ("draft_reply", "customer_history") else "search_feedback"
-    if not data.get("query"):
+    topic = (data.get("topic") or "").strip() or None
+    if topic and data.get("category") and topic.lower().replace(" ", "_") == data["category"].lower():
+        topic = None  # the category itself, not a topic within it
+    data["topic"] = topic if topic is not None else rules.topic
+    if data["tool"] == "search_feedback":
+        data["query"] = data["topic"]
+    elif not data.get("query"):
         data["query"] = rules.query
     return Route(**data), notes
 
@@ -221,7 +321,7 @@ def route_with_model(chat_model, question: str, ctx: DataContext, rules: Route, 
         today=ctx.clock().date().isoformat(),
     )
     route = structured_call(chat_model, Route, to_langchain(messages))
-    return _checked(route, rules, ctx)
+    return _checked(route, rules, ctx, question)
 
 
 _FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|same (?:for|but)|only|just|now)\b|^\s*(那|那么|再|还有|只看|换成)"
@@ -242,11 +342,9 @@ def follow_up_of(question: str, history: list[tuple[str, str]] | None) -> str | 
 def _overlay(base: Route, new: Route, question: str) -> Route:
     """The earlier route with what the follow-up names (category, channel, tier) put on top."""
     data = base.model_dump()
-    for key in ("category", "channel", "tier", "customer_id"):
+    for key in ("category", "channel", "tier", "customer_id", "sentiment"):
         if getattr(new, key):
             data[key] = getattr(new, key)
-    if _COMPLAINT.search(question):
-        data["complaints"] = True
     return Route(**data)
 
 

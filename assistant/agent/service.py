@@ -67,11 +67,12 @@ class Assistant:
                 yield Event("notice", notice)
 
     def _answer(self, question, history, backend, chat, notices) -> Iterator[Event]:
-        mode = self.settings.agent_mode
-        free = chat is not None and (mode == "free" or (mode == "auto" and backend.strong))
-        if free:
+        if chat is not None and self.settings.agent_mode == "free":
             yield from self._answer_free(question, history, backend, chat, notices)
             return
+        yield from self._answer_routed(question, history, backend, chat, notices)
+
+    def _answer_routed(self, question, history, backend, chat, notices) -> Iterator[Event]:
         from .graph import build_routed_graph
 
         graph = build_routed_graph(self.ctx, chat, self.settings.prompts_dir, self._get_analyzer())
@@ -90,7 +91,7 @@ class Assistant:
             return
         if resolved.route.tool == "draft_plan":
             yield from self._draft_plan_events(backend, chat, None, resolved.route.category
-                                               or self._category_for(resolved.route.query),
+                                               or self._category_for(resolved.route.topic or resolved.route.query),
                                                resolved.window, notices + resolved.notes, question)
             return
         result = state["results"][0]
@@ -102,33 +103,53 @@ class Assistant:
             used = cites.ids[:3]
         if chat is None:
             used = list(cites.ids)
+        facts = [_facts(result, state["facts"])]
         yield Event("done", self._answer_obj(question, text, used, cites, [result], backend, notices + state.get(
-            "notices", []) + _injection_notes(self.ctx.evidence(cites.ids)), language_of(question)))
+            "notices", []) + _injection_notes(self.ctx.evidence(cites.ids)), language_of(question), facts))
 
     def _answer_free(self, question, history, backend, chat, notices) -> Iterator[Event]:
+        """Free tool calling (opt-in). Text is held back until a tool has answered, then released through
+        the grounding check; an answer with no tool call behind it, or one that fails the check, is redone
+        routed with a notice, never shown as is."""
         from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 
-        from .graph import MarkerFilter, build_free_agent
+        from .graph import build_free_agent
+        from .grounding import Grounds, GroundedStream, problems
 
-        cites, results = Citations(), []
+        cites, results, described = Citations(), [], []
         lang = language_of(question)
-        agent = build_free_agent(self.ctx, chat, cites, results, lang, self.settings.prompts_dir,
-                                 self._get_analyzer())
+        agent = build_free_agent(self.ctx, chat, cites, results, described, lang, self.settings.prompts_dir,
+                                 self._get_analyzer(), question=question, history=history)
         messages = []
         for role, text in history or []:
             messages.append(HumanMessage(text) if role == "user" else AIMessage(text))
         messages.append(HumanMessage(question))
-        final = ""
-        guard = MarkerFilter(10_000)
+        final, held, failed, gate = "", [], None, None
+        free_notices: list[str] = []
+
+        def grounds() -> Grounds:
+            texts = [str(ev.get("text") or "") for ev in self.ctx.evidence(cites.ids).values()]
+            return Grounds(list(described), question, texts)
         try:
             for mode, payload in agent.stream({"messages": messages}, stream_mode=["custom", "messages", "values"]):
                 if mode == "custom":
-                    yield Event(*payload)
+                    kind, data = payload
+                    if kind == "notice":
+                        free_notices.append(data)
+                    yield Event(kind, data)
+                    if kind == "tool":
+                        gate = None  # new facts: the next text is checked against all of them
                 elif mode == "messages":
                     chunk, meta = payload
                     if isinstance(chunk, AIMessageChunk) and isinstance(chunk.content, str) and chunk.content \
-                            and not chunk.tool_call_chunks and meta.get("langgraph_node") == "model":
-                        shown = guard.feed(chunk.content)
+                            and not chunk.tool_call_chunks and meta.get("langgraph_node") == "model" and not failed:
+                        if not results:  # no tool has answered: nothing the model says can be grounded yet
+                            held.append(chunk.content)
+                            continue
+                        if gate is None:
+                            gate = GroundedStream(grounds(), len(cites.ids))
+                        shown = gate.feed(chunk.content)
+                        failed = gate.failed
                         if shown:
                             yield Event("token", shown)
                 else:
@@ -141,14 +162,28 @@ class Assistant:
             from ..llm import LLMError
 
             raise LLMError(f"{backend.label}: {_first_line(exc)}") from exc
+        if gate is not None and not failed:
+            tail = gate.flush()
+            failed = gate.failed
+            if tail and not failed:
+                yield Event("token", tail)
+        wrong = ["no tool call behind it"] if not results else ([failed] if failed else problems(final, grounds()))
+        if wrong:
+            notice = (f"{backend.label}'s free answer had " + "; ".join(wrong) +
+                      "; answered again with the routed tools")
+            yield Event("notice", notice)
+            yield from self._answer_routed(question, history, backend, chat, notices + [notice])
+            return
         text, used = finalize(final, cites)
         if not used and cites.ids:
             used = cites.ids[:3]
             text += ("\n来源:" if lang == "zh" else "\nSources: ") + " ".join(f"[{cites.ids.index(i) + 1}]" for i in used)
+        facts = [_facts(r, t) for r, t in zip(results, described)]
         yield Event("done", self._answer_obj(question, text, used, cites, results, backend,
-                                             notices + _injection_notes(self.ctx.evidence(cites.ids)), lang))
+                                             notices + free_notices + _injection_notes(self.ctx.evidence(cites.ids)),
+                                             lang, facts))
 
-    def _answer_obj(self, question, text, used, cites, results, backend, notices, lang) -> Answer:
+    def _answer_obj(self, question, text, used, cites, results, backend, notices, lang, facts=None) -> Answer:
         evidence = self.ctx.evidence(cites.ids)
         for n, item in enumerate(cites.ids, 1):
             if item in evidence:
@@ -156,7 +191,7 @@ class Assistant:
         return Answer(question=question, answer=text, citations=[i for i in used if i in evidence],
                       evidence={i: evidence[i] for i in used if i in evidence},
                       tool_calls=[ToolCall(r.name, r.arguments) for r in results], backend=backend.label,
-                      notices=list(dict.fromkeys(notices)), language=lang)
+                      notices=list(dict.fromkeys(notices)), language=lang, facts=list(facts or []))
 
     def _category_for(self, query: str | None) -> str | None:
         """The category most of the feedback matching a phrase falls in (for 'plan for <problem>')."""
@@ -271,6 +306,14 @@ class Assistant:
                     return self.real.analyse(*args, **kwargs)
             self._analyzer = Lazy(self)
         return self._analyzer
+
+
+def _facts(result, text: str) -> dict:
+    """One tool run as the facts an answer may draw on (JSON-ready)."""
+    import json
+
+    return {"tool": result.name, "arguments": dict(result.arguments), "text": text,
+            "data": json.loads(json.dumps(result.data, ensure_ascii=False, default=str))}
 
 
 def _stream_text(chat, messages) -> Iterator[Event]:

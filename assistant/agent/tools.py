@@ -16,8 +16,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from ..store import FeedbackStore, build_where
+from ..store import FeedbackStore
+from ..analysis.filters import Filters, filter_frame
 from .context import DataContext, _plain
+from .topic import match_topic
 
 DAY = 86400
 
@@ -30,21 +32,26 @@ class ToolResult:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def _epoch(value: datetime | str | None, *, end: bool = False) -> float | None:
-    """Epoch seconds. A bare date as an upper bound means the end of that day; a datetime is exact
-    (the windows from `timeexpr` end exclusively at a midnight)."""
+def _epoch(ctx: DataContext, value: datetime | str | None, *, end: bool = False) -> float | None:
+    """Epoch seconds of a window bound. A bare date means the whole day in the store's time zone (as an
+    upper bound: the next midnight, exclusive); a datetime is exact (the windows from `timeexpr` end
+    exclusively at a midnight)."""
     if value is None or value == "":
         return None
-    from ..analysis.trends import to_epoch
+    from ..ingest.timeparse import parse_day
 
-    whole_day = isinstance(value, str) and len(value.strip()) == 10
-    return to_epoch(value, end=end and whole_day)
+    if isinstance(value, datetime):
+        return value.timestamp()
+    try:
+        return float(parse_day(value, end=end, tz=ctx.settings.timezone))
+    except ValueError as exc:
+        raise ConfigError(f"cannot read {value!r} as a date; use YYYY-MM-DD") from exc
 
 
-def _inclusive_end(until) -> float | None:
+def _inclusive_end(ctx: DataContext, until) -> float | None:
     """The analysis functions read an epoch `until` as inclusive (they add one second): hand them the
     last second of the window."""
-    end = _epoch(until, end=True)
+    end = _epoch(ctx, until, end=True)
     return None if end is None else end - 1
 
 
@@ -53,48 +60,50 @@ def _window_args(since, until) -> dict:
             "until": until.isoformat() if isinstance(until, datetime) else until}
 
 
-def _filtered(ctx: DataContext, *, since=None, until=None, category=None, channel=None, tier=None,
-              sentiment=None, lang=None, customer_id=None, with_window: bool = True) -> pd.DataFrame:
-    frame = ctx.frame()
-    mask = pd.Series(True, index=frame.index)
-    for column, value in (("category", category), ("channel", channel), ("tier", tier), ("sentiment", sentiment),
-                          ("lang", lang), ("customer_id", customer_id)):
-        if value:
-            mask &= frame[column].astype("string").str.lower() == str(value).lower()
-    if with_window:
-        ts = pd.to_numeric(frame["ts"], errors="coerce")
-        lo, hi = _epoch(since), _epoch(until, end=True)
-        if lo is not None:
-            mask &= ts >= lo
-        if hi is not None:
-            mask &= ts < hi
-    return frame[mask.fillna(False)]
+def selection(ctx: DataContext, *, since=None, until=None, category=None, channel=None, tier=None, sentiment=None,
+              lang=None, customer_id=None) -> Filters:
+    """The one `Filters` value of a tool's arguments (window bounds read as `_epoch` reads them)."""
+    return Filters(since=_epoch(ctx, since), until=_epoch(ctx, until, end=True), category=category, channel=channel,
+                   tier=tier, sentiment=sentiment, lang=lang, customer_id=customer_id)
+
+
+def _scoped(ctx: DataContext, filters: Filters, topic: str | None):
+    """Every item the filters select (all times: growth and baselines need the past), narrowed to the items
+    about `topic` when one is given; with what the topic matched (and the match itself, for its ranking)."""
+    frame = filter_frame(ctx.frame(), filters, window=False)
+    if not topic:
+        return frame, None, None
+    match = match_topic(ctx, topic, frame)
+    scoped = frame[frame["id"].isin(set(match.ids))]
+    info = match.describe()
+    info["in_window"] = int(len(filter_frame(scoped, filters)))
+    return scoped, info, match
 
 
 # --------------------------------------------------------------------------- search
-def search_feedback(ctx: DataContext, query: str, *, since=None, until=None, category: str | None = None,
+def search_feedback(ctx: DataContext, query: str = "", *, since=None, until=None, category: str | None = None,
                     channel: str | None = None, lang: str | None = None, sentiment: str | None = None,
                     tier: str | None = None, customer_id: str | None = None, k: int = 8) -> ToolResult:
-    """Feedback nearest in meaning to `query`, restricted by time window and exact-match filters."""
+    """Feedback about `query` (by meaning or by its words; every item in scope when empty), restricted by
+    time window and exact-match filters; the nearest first, with how many items match in all."""
     k = max(1, min(int(k), 50))
-    where = build_where(since=_epoch(since), until=_epoch(until, end=True), category=category, channel=channel,
-                        lang=lang, sentiment=sentiment, customer_id=customer_id)
-    fetch = k * 5 if tier else k
-    hits = ctx.store.search(query or "feedback", k=fetch, where=where) if ctx.store.count() else []
-    if tier:
-        tiers = ctx.frame().set_index("id")["tier"]
-        hits = [h for h in hits if str(tiers.get(h.id, "")).lower() == tier.lower()]
-    hits = hits[:k]
+    filters = selection(ctx, since=since, until=until, category=category, channel=channel, tier=tier,
+                        sentiment=sentiment, lang=lang, customer_id=customer_id)
+    scoped, topic, match = _scoped(ctx, filters, query.strip() if query else None)
+    matching = filter_frame(scoped, filters)
+    if match is not None:  # nearest in meaning first
+        inside = set(matching["id"])
+        ids = [i for i in match.ranked() if i in inside][:k]
+    else:
+        ids = best_items(matching, k)
     args = {"query": query, **_window_args(since, until), "category": category, "channel": channel, "lang": lang,
             "sentiment": sentiment, "tier": tier, "customer_id": customer_id, "k": k}
-    return ToolResult("search_feedback", _compact(args), [h.id for h in hits],
-                      {"hits": [{"id": h.id, "score": h.score} for h in hits],
-                       "themes": _hit_themes(ctx, [h.id for h in hits], since=since, until=until, category=category,
-                                             channel=channel, lang=lang, sentiment=sentiment, tier=tier,
-                                             customer_id=customer_id)})
+    return ToolResult("search_feedback", _compact(args), ids,
+                      {"matched": int(len(matching)), "topic": topic,
+                       "themes": _hit_themes(ctx, ids, matching)})
 
 
-def _hit_themes(ctx: DataContext, ids: list[str], **filters) -> list[dict]:
+def _hit_themes(ctx: DataContext, ids: list[str], scope: pd.DataFrame) -> list[dict]:
     """The themes most hits belong to, each with how many items it has under the same filters: a count
     that is true of the data (the hits themselves are only the nearest examples)."""
     if not ids:
@@ -105,7 +114,6 @@ def _hit_themes(ctx: DataContext, ids: list[str], **filters) -> list[dict]:
         return []
     top = themes.value_counts()
     top = top[top >= 2].head(3)
-    scope = _filtered(ctx, **filters)
     labels = frame.dropna(subset=["theme_id"]).groupby("theme_id")["theme_label"].first()
     return [{"theme_id": t, "label": str(labels.get(t, t)), "hits": int(n),
              "items": int((scope["theme_id"] == t).sum())} for t, n in top.items()]
@@ -113,26 +121,30 @@ def _hit_themes(ctx: DataContext, ids: list[str], **filters) -> list[dict]:
 
 # --------------------------------------------------------------------------- demands
 def top_demands(ctx: DataContext, *, since=None, until=None, category: str | None = None,
-                channel: str | None = None, tier: str | None = None, complaints: bool = False,
-                n: int = 5) -> ToolResult:
-    """Themes ranked by priority in a window, with the breakdown and the items that show each best."""
+                channel: str | None = None, tier: str | None = None, sentiment: str | None = None,
+                topic: str | None = None, n: int = 5) -> ToolResult:
+    """Themes ranked by priority in a window, over the items the filters (and `topic`, when given) select,
+    with the breakdown and the items that show each best."""
     from ..analysis.priority import UNASSIGNED, rank_demands
 
-    frame = _filtered(ctx, category=category, channel=channel, tier=tier,
-                      sentiment="negative" if complaints else None, with_window=False)
+    filters = selection(ctx, since=since, until=until, category=category, channel=channel, tier=tier,
+                        sentiment=sentiment)
+    frame, matched, _ = _scoped(ctx, filters, topic)
     n = max(1, min(int(n), 20))
-    window = dict(since=_epoch(since), until=_inclusive_end(until), weights=ctx.settings.priority)
+    window = dict(since=filters.since, until=_inclusive_end(ctx, until), weights=ctx.settings.priority)
     ranked = rank_demands(frame, **window, limit=n) if len(frame) else []
     if not ranked and len(frame):  # items no theme took are not one demand, unless they are all there is
         ranked = rank_demands(frame, **window, include_unassigned=True, limit=1)
-    in_window = _filtered(ctx, since=since, until=until, category=category, channel=channel, tier=tier,
-                          sentiment="negative" if complaints else None)
+    in_window = filter_frame(frame, filters)
     demands, ids = [], []
     for d in ranked:
+        if not d.count:
+            continue
         evidence = list(d.evidence[:3])
         ids += [i for i in evidence if i not in ids]
         demands.append({
-            "label": d.label if d.key != UNASSIGNED else "(not in any theme)", "key": d.key, "category": d.category, "count": d.count, "share": d.share,
+            "label": d.label if d.key != UNASSIGNED else "(not in any theme)", "key": d.key, "category": d.category,
+            "count": d.count, "share": d.share,
             "priority": round(d.priority, 1), "importance": round(d.importance, 3),
             "urgency": round(d.urgency_score, 3), "negative_share": d.negative_share,
             "customers": d.customers, "tiers": d.tiers, "growth": _plain_dict(d.growth),
@@ -141,39 +153,45 @@ def top_demands(ctx: DataContext, *, since=None, until=None, category: str | Non
             "evidence": evidence,
         })
     args = {**_window_args(since, until), "category": category, "channel": channel, "tier": tier,
-            "complaints": complaints, "n": n}
-    return ToolResult("top_demands", _compact(args), ids, {"demands": demands, "items": int(len(in_window))})
+            "sentiment": sentiment, "topic": topic, "n": n}
+    return ToolResult("top_demands", _compact(args), ids,
+                      {"demands": demands, "items": int(len(in_window)), "topic": matched, "sentiment": sentiment})
 
 
 # --------------------------------------------------------------------------- trends
 def trend_report(ctx: DataContext, *, by: str = "category", interval: str = "week", since=None, until=None,
-                 category: str | None = None, channel: str | None = None) -> ToolResult:
-    """Counts, negative share and sentiment per period, with spikes and emerging groups and their tests."""
-    from ..analysis.trends import trends
+                 category: str | None = None, channel: str | None = None, sentiment: str | None = None,
+                 topic: str | None = None) -> ToolResult:
+    """Counts, negative share and sentiment per period, with spikes and emerging groups and their tests,
+    over the items the filters (and `topic`, when given) select."""
+    from ..analysis.trends import to_epoch, trends
 
-    frame = _filtered(ctx, category=category, channel=channel, with_window=False)
-    report = trends(frame, by=by, interval=interval, since=_epoch(since), until=_inclusive_end(until))
+    filters = selection(ctx, since=since, until=until, category=category, channel=channel, sentiment=sentiment)
+    frame, matched, _ = _scoped(ctx, filters, topic)
+    report = trends(frame, by=by, interval=interval, since=filters.since, until=_inclusive_end(ctx, until))
     ids: list[str] = []
     spikes = []
     column = {"theme": "theme_id"}.get(by, by)
     for s in report.spikes[:5]:
-        lo = _epoch(s.start)
+        lo = to_epoch(s.start)  # periods are UTC days and weeks (analysis/trends.py)
         hi = lo + (7 if interval == "week" else 1) * DAY
         members = frame[(frame[column].astype("string") == s.group) & (pd.to_numeric(frame["ts"]) >= lo)
                         & (pd.to_numeric(frame["ts"]) < hi)]
-        example = _best(members, 2)
+        example = best_items(members, 2)
         ids += [i for i in example if i not in ids]
         spikes.append({**_plain_dict(s), "evidence": example})
     emerging = []
     for e in report.emerging[:5]:
         members = frame[frame[column].astype("string") == e.group]
-        example = _best(members.sort_values("ts", ascending=False).head(30), 2)
+        example = best_items(members.sort_values("ts", ascending=False).head(30), 2)
         ids += [i for i in example if i not in ids]
         emerging.append({**_plain_dict(e), "evidence": example})
     totals = [{k: _plain(v) for k, v in row.items()} for row in report.totals.to_dict("records")]
-    args = {"by": by, "interval": interval, **_window_args(since, until), "category": category, "channel": channel}
+    args = {"by": by, "interval": interval, **_window_args(since, until), "category": category, "channel": channel,
+            "sentiment": sentiment, "topic": topic}
     return ToolResult("trends", _compact(args), ids,
-                      {"totals": totals, "spikes": spikes, "emerging": emerging, "notes": list(report.notes)})
+                      {"totals": totals, "spikes": spikes, "emerging": emerging, "notes": list(report.notes),
+                       "items": int(len(filter_frame(frame, filters))), "topic": matched})
 
 
 # --------------------------------------------------------------------------- customers
@@ -240,18 +258,20 @@ def measure_effect(ctx: DataContext, *, theme: str | None = None, category: str 
     """Did an action work? The target is a theme, a category, or the themes that feedback matching `query`
     falls in. The action date is the one given, else a recorded action's, else estimated from the data."""
     from ..analysis.effect import evaluate_effect, target_rows
+    from ..analysis.trends import to_epoch
     from ..analysis.report import load_actions
 
     frame = ctx.frame()
     if until is not None:  # only what was known by then
-        frame = frame[pd.to_numeric(frame["ts"], errors="coerce") < _epoch(until, end=True)]
+        frame = frame[pd.to_numeric(frame["ts"], errors="coerce") < _epoch(ctx, until, end=True)]
     notes: list[str] = []
     matched_themes: list[str] = []
+    topic = None
     if query and not theme and not category:
-        frame, matched_themes, label = _query_target(ctx, frame, query)
-        theme = label
-        if not matched_themes:
-            raise ConfigError(f"no analysed feedback matches {query!r}: run `assistant analyze` first?")
+        frame, matched_themes, label, match = _query_target(ctx, frame, query)
+        theme, topic = label, match.describe()
+        if not match.ids:
+            raise ConfigError(f"no feedback is about {query!r}: nothing to compare before and after")
     date_source = "given"
     if not action_date:
         action_date, date_source = _recorded_date(load_actions(ctx.store), theme, category, matched_themes)
@@ -268,36 +288,32 @@ def measure_effect(ctx: DataContext, *, theme: str | None = None, category: str 
     data["notes"] = notes + list(data.get("notes") or [])
     data["date_source"] = date_source
     data["matched_themes"] = matched_themes
+    data["topic"] = topic
     ts = pd.to_numeric(frame["ts"], errors="coerce")
     is_target = target_rows(frame, theme, category)[0]  # the rows evaluate_effect compared
-    action = _epoch(action_date)
-    before = _best(frame[is_target & (ts < action) & (ts >= action - window_days * DAY)], 2)
-    after = _best(frame[is_target & (ts >= action) & (ts < action + window_days * DAY)], 2)
+    action = to_epoch(action_date)  # evaluate_effect's reading of the date
+    before = best_items(frame[is_target & (ts < action) & (ts >= action - window_days * DAY)], 2)
+    after = best_items(frame[is_target & (ts >= action) & (ts < action + window_days * DAY)], 2)
     data["evidence_before"], data["evidence_after"] = before, after
     args = {"theme": theme if not query else None, "category": category, "query": query, "action_date": action_date,
             "window_days": window_days}
     return ToolResult("evaluate_effect", _compact(args), before + after, data)
 
 
-def _query_target(ctx: DataContext, frame: pd.DataFrame, query: str, k: int = 40):
-    """Themes holding at least a fifth of the feedback nearest to `query`, merged into one target."""
-    hits = ctx.store.search(query, k=k)
-    by_id = frame.set_index("id")["theme_id"]
-    counts: dict[str, float] = {}
-    for h in hits:
-        t = by_id.get(h.id)
-        if isinstance(t, str) and t:
-            counts[t] = counts.get(t, 0) + (h.score or 0)
-    total = sum(counts.values()) or 1
-    chosen = [t for t, c in sorted(counts.items(), key=lambda kv: -kv[1]) if c / total >= 0.2] or \
-        [max(counts, key=counts.get)] if counts else []
+def _query_target(ctx: DataContext, frame: pd.DataFrame, query: str):
+    """The items about `query` (topic.py) as one target, and the themes that hold a fifth of them or more
+    (to find an action recorded against one of those themes)."""
+    match = match_topic(ctx, query, frame)
+    mask = frame["id"].isin(set(match.ids))
+    themes = frame.loc[mask, "theme_id"].dropna().astype(str)
+    shares = themes.value_counts() / max(1, int(mask.sum()))
+    chosen = [t for t, share in shares.items() if share >= 0.2]
     label = query.strip()
     frame = frame.copy()
-    mask = frame["theme_id"].isin(chosen)
     frame["theme_id"] = frame["theme_id"].astype("object")
     frame.loc[mask, "theme_id"] = label
     frame.loc[mask, "theme_label"] = label
-    return frame, chosen, label
+    return frame, chosen, label, match
 
 
 def _recorded_date(actions: list[dict], theme, category, matched: list[str]) -> tuple[str | None, str]:
@@ -336,7 +352,7 @@ def _change_point(frame: pd.DataFrame, target: pd.Series) -> str | None:
 
 
 # --------------------------------------------------------------------------- helpers
-def _best(members: pd.DataFrame, n: int) -> list[str]:
+def best_items(members: pd.DataFrame, n: int) -> list[str]:
     """Ids of the items that show a group best: highest triage priority, then newest."""
     if not len(members):
         return []

@@ -29,6 +29,9 @@ class Answer:
     backend: str = "none"
     notices: list[str] = field(default_factory=list)  # fallbacks, "drafting needs a model", ...
     language: str = "en"
+    # what the answer was allowed to draw on: per tool run {"tool", "arguments", "text" (with the answer's
+    # [n] markers), "data" (counts, shares, windows, names)}, so anyone can check the answer against it
+    facts: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -28,7 +28,7 @@ from .priority import item_priority
 from .refine import REFINER_KEY, SentimentRefiner, refine_store
 from .sentiment import load_sentiment_model
 from .snapshot import refresh as refresh_snapshot
-from .taxonomy import load_taxonomy
+from .taxonomy import load_taxonomy, save_taxonomy
 from .themes import ThemeState, relabel, update_themes
 
 ANALYSIS_VERSION = 1
@@ -129,6 +129,7 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
                                       chat_model=chat_model)
     report.models = {"sentiment": analyzer.sentiment.name, "category": analyzer.classifier.name,
                      "taxonomy": analyzer.taxonomy.name}
+    save_taxonomy(store, analyzer.taxonomy)  # what `ask`, the web app and the router read the categories from
 
     # 1. which items need work
     todo_ids: list[str] = []

@@ -85,6 +85,28 @@ class Taxonomy:
         return next((c.name for c in self.categories if c.name.casefold() == wanted), None)
 
 
+TAXONOMY_KEY = "taxonomy"
+
+
+def save_taxonomy(store, taxonomy: Taxonomy) -> None:
+    """Record in the store the taxonomy its items were analysed with (written by `analyze`)."""
+    data = {"name": taxonomy.name, "categories": [
+        {"name": c.name, "description": c.description, **({"keywords": list(c.keywords)} if c.keywords else {}),
+         **({"examples": list(c.examples)} if c.examples else {}), **({"cues": list(c.cues)} if c.cues else {}),
+         "fallback": c.fallback} for c in taxonomy.categories]}
+    text = json.dumps(data, ensure_ascii=False)
+    if store.load_state(TAXONOMY_KEY) != text:
+        store.save_state(TAXONOMY_KEY, text)
+
+
+def stored_taxonomy(store) -> Taxonomy | None:
+    """The taxonomy the store was analysed with, or None when it never was (or was before stores kept it)."""
+    text = store.load_state(TAXONOMY_KEY)
+    if not text:
+        return None
+    return taxonomy_from_data(json.loads(text), "<the store's taxonomy>")
+
+
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     """The taxonomy in a YAML file (None: the built-in default); InputFileError says what is wrong and where."""
     import yaml

@@ -45,15 +45,12 @@ def _parse_day(value: str | None, *, end: bool = False, tz: str = "UTC") -> int 
     """--since/--until value -> epoch seconds; a date without time means the whole day."""
     if not value:
         return None
-    from ..ingest.timeparse import parse_timestamp
+    from ..ingest.timeparse import parse_day
 
     try:
-        ts = parse_timestamp(value, tz=tz)
+        return parse_day(value, end=end, tz=tz)
     except ValueError as exc:
         raise ConfigError(f"--{'until' if end else 'since'}: {exc}") from None
-    if end and len(value.strip()) <= 10:
-        ts += 86400  # inclusive end of a date given without a time
-    return ts
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

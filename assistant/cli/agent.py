@@ -10,21 +10,19 @@ from . import _emit_json, _settings, cli, store_options
 
 
 def _assistant(ctx, store, chroma_url, as_of, backend):
-    from ..agent import Assistant
-    from ..ingest.timeparse import parse_timestamp
     from datetime import datetime, timezone
 
+    from ..agent import Assistant
     from ..errors import ConfigError
+    from ..ingest.timeparse import parse_day
 
     settings = _settings(ctx, store=store, chroma_url=chroma_url)
     now = None
     if as_of:
-        try:
-            now = datetime.fromtimestamp(parse_timestamp(as_of, tz=settings.timezone), timezone.utc)
+        try:  # a bare date is the whole day: 'now' is its last second, so "today" includes all of it
+            now = datetime.fromtimestamp(parse_day(as_of, end=True, tz=settings.timezone) - 1, timezone.utc)
         except ValueError as exc:
             raise ConfigError(f"--as-of: {exc}") from None
-        if len(as_of.strip()) <= 10:  # a bare date: the end of that day, so "today" includes it
-            now = now.replace(hour=23, minute=59, second=59)
     return Assistant(settings, backend=backend, now=now)
 
 

@@ -37,6 +37,27 @@ _ZONE_ABBREVIATIONS = {"EST": -5, "EDT": -4, "CDT": -5, "MST": -7, "MDT": -6, "P
                        "BST": 1, "CET": 1, "CEST": 2, "JST": 9, "HKT": 8, "SGT": 8}
 
 
+_CLOCK_TIME = re.compile(r"\d:\d|T\d|\d\s*[时点]|^[+-]?\d{9,}(?:\.\d+)?$")
+
+
+def parse_day(value: object, *, end: bool = False, tz: str = "UTC") -> int | None:
+    """A day or time a person typed (--since/--until/--as-of, a date box, a tool argument) -> epoch seconds.
+
+    The one place of the rule "a bare date means the whole day": as a start it is local midnight in `tz`; as
+    an end (`end=True`) it is the next local midnight, exclusive, so `until=2026-09-20` includes the 20th
+    in Asia/Shanghai as in UTC. A value with a clock time is exact. ValueError when it is not a date/time.
+    """
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    ts = parse_timestamp(text, tz=tz)
+    if ts is None or not end or _CLOCK_TIME.search(text) or isinstance(value, datetime):
+        return ts
+    zone = zone_for(tz)
+    next_day = datetime.fromtimestamp(ts, zone).date() + timedelta(days=1)
+    return int(datetime.combine(next_day, time(), zone).timestamp())
+
+
 @lru_cache(maxsize=64)
 def zone_for(name: str) -> tzinfo:
     """The tzinfo of an IANA name (or UTC/Z/GMT); ConfigError naming the problem otherwise."""

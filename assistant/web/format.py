@@ -64,16 +64,12 @@ def parse_day(value: str | None, *, end: bool = False, tz: str = "UTC", name: st
     """A date typed in a box -> epoch seconds; a date without a time means the whole day (like the CLI)."""
     if value is None or not str(value).strip():
         return None
-    from ..ingest.timeparse import parse_timestamp
+    from ..ingest.timeparse import parse_day as day_bound
 
-    text = str(value).strip()
     try:
-        ts = parse_timestamp(text, tz=tz)
+        return day_bound(str(value).strip(), end=end, tz=tz)
     except ValueError as exc:
         raise ConfigError(f"{name}: {exc}; use YYYY-MM-DD") from None
-    if end and len(text) <= 10:
-        ts += 86400  # inclusive end of a date given without a time
-    return ts
 
 
 def pct(value: Any, digits: int = 0) -> str:
