@@ -84,6 +84,7 @@ bench: install
 	$(BIN)/python bench/real_data.py
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/agent.py
+	$(BIN)/python bench/agent_eval.py
 	$(BIN)/python bench/examples.py
 
 clean-store:
