@@ -163,7 +163,8 @@ QUESTIONS: list[Question] = [
              field_in("channel", "Phone"), "2019-01-01", "2019-12-31", sentiment=NEG,
              allow={"channel": {"phone"}}),
     Question("cfpb", "student loan forgiveness", "2020-03-31", frozenset({S}), STUDENT_LOANS,
-             topic="student loan forgiveness", simple=True),
+             topic="student loan forgiveness", simple=True,
+             allow={"category": {"student_loan"}}),  # a category of the user's taxonomy (convention above)
     Question("cfpb", "foreclosure", "2020-03-31", frozenset({S}), FORECLOSURE, topic="foreclosure", simple=True),
     Question("cfpb", "Top complaints about hard inquiries I didn't authorize in 2019", "2019-12-31", LIST, INQUIRIES,
              "2019-01-01", "2019-12-31", sentiment=NEG, topic="unauthorized hard inquiries",
