@@ -408,3 +408,164 @@ def test_unsupported_figures():
     assert unsupported("上周的投诉有二十三件", facts) == ["23"]  # Chinese numerals are figures too
     quoted = Grounds(["1. late box: 5 items [1]\n   [1] “late 2 hours again”"])
     assert unsupported("late by 2 hours, 5 items", quoted) == ["2"]  # a quote's figure is no fact
+
+
+# --------------------------------------------------------------------------- grounding (issue 11)
+def _streamed(events) -> str:
+    return "".join(e.data for e in events if e.kind == "token")
+
+
+@pytest.mark.parametrize("wording, problem", [
+    ("Pricing complaints rose by 340% this week [1].", "not in the data"),              # invented figure
+    ("价格投诉共有二十三件 [1]。", "not in the data"),                                      # invented Chinese count
+    ("One customer wrote “you are the worst company in the world” [1].", "quote"),      # invented quote
+    ("Top pricing complaints this week: [1], [2] and [3].", "no content"),              # markers only
+])
+def test_an_ungrounded_answer_is_never_shown_even_while_streaming(store_settings, store, wording, problem):
+    model = scripted(wording)
+    a = assistant(store_settings, store, model, routing="rules")
+    question = "本周价格投诉有哪些?" if "价格" in wording else "top pricing complaints this week"
+    events = list(a.stream(question))
+    answer = events[-1].data
+    shown = _streamed(events)
+    for bad in ("340", "二十三", "worst company in the world"):
+        assert bad not in shown and bad not in answer.answer
+    assert any(problem in n for n in answer.notices)
+    assert " ".join(answer.answer.split()) == " ".join(answer.facts[0]["text"].split())  # the tools' facts
+    assert answer.citations and set(answer.citations) <= set(answer.evidence)
+
+
+def test_a_grounded_answer_streams_and_quotes_what_items_say(store_settings, store):
+    a0 = assistant(store_settings, store)
+    facts = a0.ask("top pricing complaints this week").facts[0]
+    first = a0.ctx.evidence([facts["data"]["demands"][0]["evidence"][0]])
+    text = next(iter(first.values()))["text"]
+    quote = " ".join(text.split()[:6])
+    model = scripted(f"The price rise leads this week; one customer wrote “{quote}” [1].")
+    answer = assistant(store_settings, store, model, routing="rules").ask("top pricing complaints this week")
+    assert quote in answer.answer and not any("wording" in n for n in answer.notices)
+
+
+def test_keyword_strings_are_not_findings():
+    from assistant.agent.grounding import Grounds, problems
+
+    facts = Grounds(["Top 2 demands (12 items):\n1. staff / waiter / rude (service): 7 items [1]\n"
+                     "2. atmosphere / ambiance / noise (ambience): 5 items [2]"], "what do diners complain about?")
+    strung = "The diners complain about the terrible staff, waiter, restaurant, atmosphere, and ambiance [1]."
+    assert any("keywords strung" in p for p in problems(strung, facts))
+    plain = "Most complaints are about rude waiters (7 items) [1]; the rest say the room is too noisy [2]."
+    assert problems(plain, facts) == []
+
+
+def test_facts_carry_counts_windows_and_names(store_settings, store, run_cli):
+    code, out, err = run_cli("--store", str(store_settings.store), "ask", "top pricing complaints this week",
+                             "--as-of", "2026-09-10", "--backend", "none", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    facts = data["facts"][0]
+    assert facts["tool"] == "top_demands" and facts["arguments"]["category"] == "pricing"
+    assert facts["data"]["items"] >= sum(d["count"] for d in facts["data"]["demands"][:1])
+    assert " ".join(facts["text"].split()) == " ".join(data["answer"].split())  # no model: the facts are the answer
+
+
+def test_free_mode_answer_without_a_tool_call_is_redone_routed(store_settings, store):
+    model = scripted("There were 23 complaints about logistics last week, mostly “the driver was rude”.",
+                     "Here is what the data says [1].")
+    a = assistant(store_settings, store, backend(model, strong=True, name="openai"), mode="free", routing="rules")
+    events = list(a.stream("top pricing complaints this week"))
+    answer = events[-1].data
+    assert "23" not in _streamed(events) and "driver was rude" not in _streamed(events)
+    assert any("no tool call" in n for n in answer.notices)
+    assert [c.name for c in answer.tool_calls] == ["top_demands"] and answer.citations
+
+
+def test_free_mode_unknown_and_unasked_filters_are_dropped_with_a_notice(store_settings, store):
+    calls = AIMessage(content="", tool_calls=[
+        {"name": "top_demands", "args": {"category": "product_feature", "channel": "nps_survey.csv", "n": 3},
+         "id": "call_1", "type": "tool_call"}])
+    model = scripted(calls, "These are the most mentioned themes of the week [1].")
+    a = assistant(store_settings, store, backend(model, strong=True, name="openai"), mode="free")
+    answer = a.ask("what did customers say this week?")
+    args = answer.tool_calls[0].arguments
+    assert "category" not in args and "channel" not in args
+    assert any("does not ask for it" in n for n in answer.notices)
+    assert any("no feedback has it" in n for n in answer.notices)
+
+
+def test_routed_model_filters_are_checked_against_the_question(store_settings, store):
+    channel = assistant(store_settings, store).ctx.frame()["channel"].dropna().iloc[0]
+    model = scripted(json.dumps({"tool": "search_feedback", "channel": channel, "category": "product_feature",
+                                 "sentiment": "negative"}), "Answer [1].")
+    answer = assistant(store_settings, store, model).ask("what did customers say today?")
+    args = answer.tool_calls[0].arguments
+    assert "channel" not in args and "category" not in args
+    assert any("does not ask for it" in n for n in answer.notices)
+
+
+@pytest.mark.parametrize("question, sentiment", [
+    ("What do customers praise this week?", "positive"),
+    ("本周有哪些好评?", "positive"),
+    ("top complaints this week", "negative"),
+    ("what questions did customers ask this week?", "neutral"),
+])
+def test_praise_complaints_and_questions_are_sentiment_filters(store_settings, store, question, sentiment):
+    a = assistant(store_settings, store)
+    answer = a.ask(question)
+    assert answer.tool_calls[0].arguments.get("sentiment") == sentiment
+    frame = frame_of(a)
+    assert all(frame.loc[i, "sentiment"] == sentiment for i in answer.citations)
+    assert "category" not in answer.tool_calls[0].arguments
+
+
+def test_a_topic_that_is_not_a_category_scopes_the_demands(store_settings, store):
+    a = assistant(store_settings, store)
+    answer = a.ask("what are the top complaints about the delivery window?")
+    call = answer.tool_calls[0]
+    assert call.name == "top_demands" and call.arguments["topic"] == "delivery window"
+    scope = answer.facts[0]["data"]["topic"]
+    assert scope["matched"] >= 1 and "about “delivery window”" in answer.answer
+    frame = frame_of(a)
+    total = sum(d["count"] for d in answer.facts[0]["data"]["demands"])
+    assert total <= scope["matched"]  # demands computed over the matched items only
+    for item in answer.citations:
+        text = frame.loc[item, "text"].lower()
+        assert frame.loc[item, "sentiment"] == "negative"
+
+
+def test_a_topic_nothing_is_about_says_so(store_settings, store):
+    answer = assistant(store_settings, store).ask("top complaints about the zeppelin mooring mast this week")
+    assert answer.answer.startswith("No feedback is about") and not answer.citations
+
+
+def test_the_store_remembers_its_taxonomy(store_settings, store, tmp_path):
+    from assistant.agent.context import DataContext
+    from assistant.analysis.taxonomy import save_taxonomy, taxonomy_from_data
+
+    own = taxonomy_from_data({"name": "mine", "categories": [
+        {"name": "ambience", "description": "Atmosphere, noise, decor."},
+        {"name": "other", "description": "Anything else."}]})
+    copy = tmp_path / "store"
+    import shutil
+
+    shutil.copytree(store_settings.store, copy)
+    settings = store_settings.model_copy(update={"store": copy})
+    mine = FeedbackStore.open(settings)
+    save_taxonomy(mine, own)
+    ctx = DataContext.open(settings, mine)
+    assert ctx.categories()[:2] == ["ambience", "other"]  # not the default taxonomy from settings
+
+
+def test_bare_as_of_date_is_the_whole_day_outside_utc(store_settings, run_cli, monkeypatch):
+    from assistant.ingest.timeparse import parse_day
+
+    end = parse_day("2026-09-10", end=True, tz="Asia/Shanghai")
+    assert datetime.fromtimestamp(end - 1, timezone.utc).isoformat() == "2026-09-10T15:59:59+00:00"
+    assert parse_day("2026-09-10", tz="Asia/Shanghai") == end - 86400
+    assert parse_day("2026-09-10 08:00", end=True, tz="UTC") == parse_day("2026-09-10 08:00", tz="UTC")
+    monkeypatch.setenv("ASSISTANT_TIMEZONE", "Asia/Shanghai")
+    code, out, err = run_cli("--store", str(store_settings.store), "ask", "what did customers say today?",
+                             "--as-of", "2026-09-10", "--backend", "none", "--json")
+    assert code == 0, err
+    args = json.loads(out)["tool_calls"][0]["arguments"]
+    # 'today' in Shanghai is the whole local day, not the part before 07:59:59
+    assert args["since"].startswith("2026-09-10T00:00:00+08:00") and args["until"].startswith("2026-09-10T23:59:59")

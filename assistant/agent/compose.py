@@ -191,10 +191,11 @@ def _customer(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -
         return f"没有客户 {p['customer_id']} 的反馈。" if zh else f"No feedback from customer {p['customer_id']}."
     who = p.get("name") or p["customer_id"]
     tier = p.get("tier") or ("未知" if zh else "unknown")
+    channels = p["channels"] or (["未知"] if zh else ["unknown channels"])
     head = (f"客户 {who}(等级:{tier})共有 {p['items']} 条反馈,其中 {p['negative']} 条负面,"
-            f"{p['first']} 至 {p['last']},渠道:{'、'.join(p['channels'])}。" if zh else
+            f"{p['first']} 至 {p['last']},渠道:{'、'.join(channels)}。" if zh else
             f"Customer {who} (tier: {tier}) has {p['items']} items, {p['negative']} negative, from {p['first']} to "
-            f"{p['last']}, via {', '.join(p['channels'])}.")
+            f"{p['last']}, via {', '.join(channels)}.")
     return "\n".join([head] + [_item_line(i, ev[i], cites, zh, bool(r.data.get("brief"))) for i in r.ids[:8] if i in ev])
 
 

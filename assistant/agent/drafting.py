@@ -114,7 +114,7 @@ def reply_variables(target: dict, customer: ToolResult | None, evidence: dict, t
     earlier = [h for h in (customer.data["history"] if customer else []) if h["id"] != target["id"]][:4]
     history = quote_evidence(earlier, max_chars=160) or "- none"
     return {"customer": who, "history": history,
-            "feedback": f"{target.get('date')} ({target.get('channel')}): "
+            "feedback": f"{target.get('date')} ({target.get('channel') or 'channel unknown'}): "
                         f"{_clip(safe_for_model(target.get('text') or ''), 400)}",
             "tone": tone, "language": "Chinese (简体中文)" if lang == "zh" else "English",
             "policy": policy.text(), "data_rule": data_rule}
@@ -128,13 +128,13 @@ def reply_without_model(target: dict, customer: ToolResult | None, lang: str) ->
     if lang == "zh":
         lines = ["起草回复需要语言模型(运行 `make local-llm` 或设置 ASSISTANT_LLM_BASE_URL)。写回复所需的信息:",
                  f"- 客户:{name},等级 {profile.get('tier') or '未知'},共 {profile.get('items', 1)} 条反馈",
-                 f"- 要回复的反馈 [1]:{target.get('date')} {target.get('channel')}:“{_clip(target.get('text'), 200)}”"]
+                 f"- 要回复的反馈 [1]:{target.get('date')} {target.get('channel') or ''}:“{_clip(target.get('text'), 200)}”"]
         lines += [f"- 之前:{h.get('date')} {h.get('sentiment')}:“{_clip(h.get('text'), 100)}”" for h in earlier[:3]]
     else:
         lines = ["Drafting a reply needs a language model (run `make local-llm` or set ASSISTANT_LLM_BASE_URL). "
                  "What the reply should address:",
                  f"- Customer: {name}, tier {profile.get('tier') or 'unknown'}, {profile.get('items', 1)} items",
-                 f"- Feedback to answer [1]: {target.get('date')} {target.get('channel')}: "
+                 f"- Feedback to answer [1]: {target.get('date')} {target.get('channel') or ''}: "
                  f"“{_clip(target.get('text'), 200)}”"]
         lines += [f"- Earlier: {h.get('date')} {h.get('sentiment')}: “{_clip(h.get('text'), 100)}”" for h in earlier[:3]]
     return "\n".join(lines)

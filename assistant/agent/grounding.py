@@ -79,8 +79,8 @@ class Grounds:
         known = {t for src in [*self.facts, self.question] for t in figures(src)}
         self.known = known | {t.lstrip("0") or "0" for t in known}
         self._corpus = [_norm(t) for t in [*self.texts, *self.facts]]
-        self.keywords = {w.strip().lower() for f in self.facts for m in _LABEL.finditer(f)
-                         for w in m.group(0).split(" / ")}
+        self.keywords = {re.sub(r"^\d+[.)]\s*", "", w.strip().lower()) for f in self.facts
+                         for m in _LABEL.finditer(f) for w in m.group(0).split(" / ")}
 
     def knows(self, figure: str) -> bool:
         return figure in self.known or (figure.lstrip("0") or "0") in self.known

@@ -70,10 +70,33 @@ def word_patterns(topic: str) -> list[list[re.Pattern]]:
         for run in _CJK_RUN.findall(alternative):
             for stop in _CJK_STOP:
                 run = run.replace(stop, " ")
-            pats += [re.compile(re.escape(part)) for part in run.split() if len(part) >= 2]
+            pats += [re.compile(re.escape(word)) for part in run.split() for word in _cjk_words(part)]
         if pats:
             out.append(pats)
     return out
+
+
+def _cjk_words(text: str) -> list[str]:
+    """Words of a Chinese phrase ("客服态度" -> 客服, 态度), so "客服的态度" names it too."""
+    if len(text) <= 2:
+        return [text] if len(text) == 2 else []
+    import jieba
+
+    jieba.setLogLevel(60)
+    words = [w for w in jieba.lcut(text) if len(w) >= 2]
+    return words or [text]
+
+
+def match_topic_words(topic: str, frame: pd.DataFrame) -> set[str]:
+    """The ids in `frame` whose text names every content word of one of the topic's alternatives."""
+    found: set[str] = set()
+    texts = frame["text"].astype("string").fillna("")
+    for pats in word_patterns(topic):
+        mask = pd.Series(True, index=frame.index)
+        for pat in pats:
+            mask &= texts.str.contains(pat, regex=True)
+        found |= set(frame.loc[mask, "id"])
+    return found
 
 
 def match_topic(ctx, topic: str, frame: pd.DataFrame) -> TopicMatch:
@@ -81,13 +104,7 @@ def match_topic(ctx, topic: str, frame: pd.DataFrame) -> TopicMatch:
     if not len(frame):
         return TopicMatch(topic, [], 0, 0, None)
     allowed = set(frame["id"])
-    by_words: set[str] = set()
-    texts = frame["text"].astype("string").fillna("")
-    for pats in word_patterns(topic):
-        mask = pd.Series(True, index=frame.index)
-        for pat in pats:
-            mask &= texts.str.contains(pat, regex=True)
-        by_words |= set(frame.loc[mask, "id"])
+    by_words = match_topic_words(topic, frame)
     by_meaning: dict[str, float] = {}
     cutoff = None
     background = ctx.background_vectors()

@@ -92,7 +92,7 @@ def ask(ctx, question, store, chroma_url, as_of, backend, as_json):
         data = answer.to_dict()
         return _emit_json({"answer": data["answer"], "citations": data["citations"],
                            "tool_calls": data["tool_calls"], "backend": data["backend"],
-                           "notices": data["notices"], "evidence": data["evidence"]})
+                           "notices": data["notices"], "evidence": data["evidence"], "facts": data["facts"]})
     click.echo("")
     _sources(answer)
     click.secho(f"\n[{answer.backend}]", dim=True, err=True)

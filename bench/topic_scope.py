@@ -1,0 +1,132 @@
+"""How well a question's topic selects the items about it (assistant/agent/topic.py), on labelled real data.
+
+    python bench/topic_scope.py [--stores DIR] [--data ../shared/data]
+
+A topic is a label's own name in plain words, as a user would type it ("card arrival", "exchange rate",
+"incorrect information on your report"); the items about it are those the data set files under that
+label. For each cut-off (robust z above the background similarity) it prints the precision, recall and F1
+of the items chosen by meaning alone, by the topic's words alone, and by both (what the product uses),
+macro-averaged over the labels. The z the product uses (topic.Z_MEANING) is chosen from these figures;
+disclosed as chosen after looking. Stores (e5, the default embedder) are kept under --stores.
+Writes docs/quality.md, section "topic-scope".
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._report import write_section  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+GRID = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5)
+SETS = {
+    # name: (file under data, text column, label column, rows, how a label becomes a topic)
+    "banking77": ("banking77/test.csv", "text", "category", 3080, lambda label: label.replace("_", " ")),
+    "cfpb": ("cfpb/complaints_sample.csv", "Consumer complaint narrative", "Issue", None, lambda label: label.lower()),
+}
+MIN_ITEMS = 15  # labels with fewer items are left out (too few to measure recall)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stores", type=Path, help="Folder for the stores (kept; re-runs reuse the ingest).")
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    args = parser.parse_args()
+    stores = args.stores or Path(tempfile.mkdtemp(prefix="bench-topic-"))
+    lines = ["| set | labels | cut-off z | meaning P / R / F1 | words P / R / F1 | both P / R / F1 |",
+             "|---|---|---|---|---|---|"]
+    for name in SETS:
+        rows = measure(name, args.data, stores / name)
+        if rows is None:
+            continue
+        for z, labels, meaning, words, both in rows:
+            lines.append(f"| {name} | {labels} | {z:.1f} | {_prf(meaning)} | {_prf(words)} | {_prf(both)} |")
+            print(lines[-1], flush=True)
+    body = ("A topic (a label's name in plain words) against the items the data set files under that label, "
+            "macro-averaged over labels with at least 15 items. `meaning`: similarity at least z robust standard "
+            "deviations above a fixed random sample of the store; `words`: the item names every content word of "
+            "the topic; `both`: either (what the product uses, with z = "
+            f"{_z()}).\n\n" + "\n".join(lines) + "\n\nReproduce: `python bench/topic_scope.py`.")
+    write_section("quality.md", "topic-scope", body)
+
+
+def _z() -> float:
+    from assistant.agent.topic import Z_MEANING
+
+    return Z_MEANING
+
+
+def _prf(values: tuple[float, float, float]) -> str:
+    return " / ".join(f"{v:.2f}" for v in values)
+
+
+def measure(name: str, data: Path, folder: Path):
+    import pandas as pd
+
+    from assistant.agent import topic as topic_mod
+    from assistant.agent.context import DataContext
+    from assistant.ingest.pipeline import ingest_paths
+    from assistant.settings import Settings
+    from assistant.store import FeedbackStore
+
+    rel, text_col, label_col, rows, to_topic = SETS[name]
+    source = data / rel
+    if not source.exists():
+        print(f"{name}: skipped, {source} not found (the shared development data is not in the repository)")
+        return None
+    raw = pd.read_csv(source, dtype=str)
+    raw = raw[raw[text_col].fillna("").str.strip() != ""]
+    if rows:
+        raw = raw.head(rows)
+    raw = raw.reset_index(drop=True)
+    raw["rid"] = [f"r{i}" for i in range(len(raw))]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder.parent / f"{name}_topic_input.csv"
+    raw[["rid", text_col]].rename(columns={text_col: "text", "rid": "id"}).to_csv(path, index=False)
+    settings = Settings(_env_file=None, store=folder)
+    ingest_paths([str(path)], settings, progress=False)
+    store = FeedbackStore.open(settings)
+    ctx = DataContext.open(settings, store)
+    frame = ctx.frame()
+    gold_of = dict(zip(raw["rid"], raw[label_col]))
+    sources = {item_id: meta.get("source_id") for item_id, meta in store.metadatas()}
+    frame["gold"] = frame["id"].map(lambda i: gold_of.get(str(sources.get(i))))
+    counts = frame["gold"].value_counts()
+    labels = [label for label, n in counts.items() if n >= MIN_ITEMS]
+    background = ctx.background_vectors()
+    results = {z: ([], [], []) for z in GRID}
+    for label in labels:
+        topic = to_topic(label)
+        gold = set(frame.loc[frame["gold"] == label, "id"])
+        query = np.asarray(store.embedder.embed_query(topic), dtype=np.float32)
+        query /= np.linalg.norm(query) or 1.0
+        sims = background @ query
+        median = float(np.median(sims))
+        spread = 1.4826 * float(np.median(np.abs(sims - median))) or float(sims.std()) or 1e-6
+        nearest = store.nearest(query, k=topic_mod.MAX_NEAREST)
+        words = set(topic_mod.match_topic_words(topic, frame))
+        for z in GRID:
+            chosen = {i for i, s in nearest if s >= median + z * spread}
+            for n, picked in enumerate((chosen, words, chosen | words)):
+                results[z][n].append(_scores(picked, gold))
+    out = []
+    for z in GRID:
+        out.append((z, len(labels), *[tuple(np.mean(np.array(v), axis=0)) if v else (0, 0, 0) for v in results[z]]))
+    return out
+
+
+def _scores(picked: set, gold: set) -> tuple[float, float, float]:
+    hit = len(picked & gold)
+    p = hit / len(picked) if picked else 0.0
+    r = hit / len(gold) if gold else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+if __name__ == "__main__":
+    main()
