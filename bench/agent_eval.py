@@ -26,8 +26,8 @@ server, started here on 127.0.0.1 with the packaged GGUF and stopped at the end.
 - faithfulness, computed here and not by the product's own check: every number in the answer (outside quotes
   and [n] markers; dates as one token) appears in the facts the answer was allowed to draw on (`Answer.facts`,
   or the tool calls and cited items when it is absent), the cited items or the question; every passage quoted
-  in “…”, "…", 「…」 or ‘…’ is a substring of a cited item (whitespace and case normalised; a quoted name that
-  is itself in the facts or the question is accepted);
+  in “…”, "…", 「…」 or ‘…’ is a substring of a cited item (whitespace and case normalised; the question's own
+  words, and a short quoted name of four words or less that is in the facts, are accepted);
 - content: at least one sentence of 4+ words (6+ Chinese characters) besides markers and quotes that is not a
   string of keywords; "nothing found": where no stored item satisfies the window and gold predicate, the answer
   cites nothing and says so;
@@ -436,13 +436,14 @@ def check_faithful(answer, facts: list[dict], question: str) -> list[str]:
     text, quotes = _strip_quotes(text)
     keys, values, texts = _support(answer, facts, question)
     cited = [_squash(str(ev.get("text") or "")) for ev in (answer.evidence or {}).values()]
-    texts = {_squash(t) for t in texts}
+    texts, asked = {_squash(t) for t in texts}, _squash(question)
     bad = []
     for quote in quotes:
         pieces = [p for p in (_squash(x) for x in re.split(r"\.\.\.|…", quote)) if len(p) >= 2]
         short = len(quote.split()) <= 4 and len(re.findall(r"[\u4e00-\u9fff]", quote)) <= 10
-        for piece in pieces:  # a short quoted name (a theme, the user's phrase) may come from the facts
-            if not any(piece in c for c in cited) and not (short and any(piece in t for t in texts)):
+        for piece in pieces:  # the user's own words, or a short quoted name from the facts (a theme), may be quoted
+            if not any(piece in c for c in cited) and piece not in asked \
+                    and not (short and any(piece in t for t in texts)):
                 bad.append(f"quote “{quote[:60]}”")
                 break
     rest, found = _dates(text)
@@ -469,20 +470,31 @@ NOTHING = re.compile(r"\b(no|none|nothing|not find|not found|couldn't find|could
 SOURCES_LINE = re.compile(r"(?im)^\s*(sources?|来源|引用)\s*[:：].*$")
 
 
-def has_content(answer_text: str) -> bool:
+STOPWORDS = set("the a an and or of to in on for with about from by at is are was were be been this that these those "
+                "it its they them their there what which who how do does did have has had not no".split())
+
+
+def has_content(answer_text: str, question: str = "") -> bool:
+    """At least one sentence of 4+ words (6+ Chinese characters) besides markers and quotes, that is not
+    keywords strung together and says something the question did not (2+ new words or Chinese characters):
+    '上周关于物流的投诉有[1]、[2]和[3]。' restates the question around its markers."""
     text = SOURCES_LINE.sub(" ", answer_text or "")
     text = _strip_markers(text)
     text, _ = _strip_quotes(text)
+    asked_words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'’\-]*", question)}
+    asked_chars = set(re.findall(r"[\u4e00-\u9fff]", question))
     for sentence in re.split(r"[.!?。！？\n;；]+", text):
         words = re.findall(r"[A-Za-z][A-Za-z'’\-]*", sentence)
-        cjk = len(re.findall(r"[\u4e00-\u9fff]", sentence))
-        if len(words) < 4 and cjk < 6:
+        cjk = re.findall(r"[\u4e00-\u9fff]", sentence)
+        if len(words) < 4 and len(cjk) < 6:
             continue
         segments = [s for s in re.split(r"[,，、/|]", sentence) if s.strip()]
         short = [s for s in segments if len(s.split()) <= 2 and len(re.findall(r"[\u4e00-\u9fff]", s)) <= 4]
         if len(segments) >= 4 and len(short) / len(segments) >= 0.75:
             continue  # keywords strung together
-        return True
+        new_words = {w.lower() for w in words} - asked_words - STOPWORDS
+        if len(new_words) >= 2 or len(set(cjk) - asked_chars) >= 2:
+            return True
     return False
 
 
@@ -546,7 +558,7 @@ def judge(q: Question, store: dict, asked: dict, backend: str) -> dict:
         tools=[c.name for c in answer.tool_calls], tool=tool, args=args, answer=answer.answer,
         citations=cited, cited=len(cited), cited_ok=int(sum(good)), cited_bad=[i for i, g in zip(cited, good) if not g],
         tool_ok=any(c.name in q.tools for c in answer.tool_calls), filter_ok=not wrong, filter_wrong=wrong,
-        faithful=not unfaithful, unfaithful=unfaithful, content=has_content(answer.answer),
+        faithful=not unfaithful, unfaithful=unfaithful, content=has_content(answer.answer, q.question),
         nothing_ok=says_nothing(answer) if n_gold == 0 else None,
         said_nothing_wrongly=n_gold > 0 and says_nothing(answer),
         answered_by=answer.backend, notices=list(answer.notices), facts=len(facts),
