@@ -51,7 +51,9 @@ class Resolved(BaseModel):
 
 # --------------------------------------------------------------------------- rules
 _PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("draft_plan", re.compile(r"\b(plan|action plan|response plan|roadmap)\b|方案|计划|怎么应对|如何应对", re.I)),
+    ("draft_plan", re.compile(r"\b(?:(?:action|response|improvement|mitigation)\s+plan|plan\s+(?:for|to\s+(?:fix|address|"
+                              r"handle|respond|tackle))|(?:draft|write|make|create|propose|need)\s+(?:me\s+)?(?:a|an|the)?\s*"
+                              r"plan|roadmap)\b|方案|行动计划|应对计划|改进计划|怎么应对|如何应对", re.I)),
     ("draft_reply", re.compile(r"\b(reply|respond|response to|answer (?:the|this) customer|write back)\b|回复|回信|答复", re.I)),
     ("evaluate_effect", re.compile(
         r"\b(after the (?:fix|change|release|update|launch)|did .{0,80}\b(?:drop|fall|decrease|decline|go down|improve|work|stop)"
@@ -80,9 +82,11 @@ _FILLER = re.compile(
     r"after|before|drop|fall|go|down|fix|fixed|ones?|mentions?|mentioning|regarding|related|to|with|and|we|our|"
     r"say|says|said|saying|think|thinks|people|users?|clients?|buyers?|shoppers?|guests?|diners?|passengers?|"
     r"travell?ers?|consumers?|patients?|members?|praise\w*|positive|negative|compliments?|like|love|happy|"
-    r"problems?|issues?|questions?|asking|good|bad|things?|any|anything|"
+    r"problems?|issues?|questions?|asking|good|bad|things?|any|anything|everything|something|how|doing|going|"
+    r"lately|recently|currently|overall|generally|mostly|usually|often|common|commonly|ask|asks|asked|"
+    r"requests?|requested|requesting|wants?|wanted|suggest\w*|mention\w*|report\w*|"
     r"have|had|got|get)\b|[?？!！,，。.]|有哪些|哪些|关于|有关|的|投诉|反馈|是什么|有什么|吗|呢|请|列出|给我|看看|"
-    r"客户|用户|顾客|大家|好评|差评|表扬|称赞|负面|正面|问题|最近|有没有|什么", re.I)
+    r"客户|用户|顾客|大家|好评|差评|表扬|称赞|负面|正面|问题|最近|有没有|什么|怎么样|怎样|如何|情况|多少|抱怨|吐槽|不满|建议|提到", re.I)
 
 
 _SEARCH = re.compile(r"\b(about|regarding|mention\w*|say|said|saying|feedback (?:on|from)|show|find|list|examples?)\b"
@@ -114,8 +118,9 @@ def route_by_rules(question: str, ctx: DataContext, window: TimeWindow | None = 
         query = re.sub(r"^(?:analy[sz]e|classify|categori[sz]e|what is the sentiment of)\s*(?:this)?\s*:?\s*", "",
                        text, flags=re.I).strip(" \"'“”") or query
     category, channel, tier = _category(text, ctx), _value_in(text, _channels(ctx)), _value_in(text, _tiers(ctx))
+    about = re.sub(r"\bplans?\b", " ", query or "", flags=re.I) if tool == "draft_plan" else query
     topic = None if tool in ("analyze_text", "customer_history", "draft_reply") else \
-        _topic(query, category, [channel, tier], ctx)
+        _topic(about, category, [channel, tier], ctx)
     return Route(
         tool=tool, query=topic if tool == "search_feedback" else query, topic=topic, category=category,
         channel=channel, tier=tier, sentiment=sentiment_asked(text), customer_id=customer,
@@ -133,9 +138,10 @@ def sentiment_asked(text: str) -> str | None:
 
 _TREND_WORDS = re.compile(r"\b(trends?|trending|over time|spikes?|spiking|emerging|week by week|per (?:week|day)|"
                           r"(?:after|since) the (?:fix|change|release|update|launch)|did|drop|fall|decrease|decline|"
-                          r"go down|improve|work|stop|plan|action|response|roadmap|effect|impact|demands?|"
+                          r"go down|improve|work|stop|effect|impact|demands?|write|draft|make|create|propose|need|"
+                          r"(?:action|response|improvement|mitigation) plan|plan for|roadmap|"
                           r"weeks?|days?|months?|years?)\b|趋势|激增|暴增|新出现|新兴|走势|变化|修复后|改进后|之后|下降|减少|变少|"
-                          r"好转|效果|方案|计划|怎么应对|如何应对|需求|条|反馈", re.I)
+                          r"好转|效果|行动计划|应对计划|改进计划|方案|怎么应对|如何应对|应对|针对|制定|一个|帮我|需求|条|反馈", re.I)
 
 
 def _topic(rest: str | None, category: str | None, values: list[str | None], ctx: DataContext) -> str | None:
@@ -147,8 +153,9 @@ def _topic(rest: str | None, category: str | None, values: list[str | None], ctx
     if category:
         named |= {category.lower(), *category.lower().split("_"), *_CATEGORY_WORDS.get(category, ())}
     words = [w for w in re.split(r"\s+", _TREND_WORDS.sub(" ", rest)) if w]
-    content = [w for w in words if w.lower() not in named and re.search(r"[A-Za-z]{3,}|[\u4e00-\u9fff]{2,}", w)
-               and not _is_number(w)]
+    named |= {w.rstrip("s") for w in named}
+    content = [w for w in words if w.lower() not in named and w.lower().rstrip("s") not in named
+               and re.search(r"[A-Za-z]{3,}|[\u4e00-\u9fff]{2,}", w) and not _is_number(w)]
     content = [w for w in content if not all(c in "".join(named) for c in w if "\u4e00" <= c <= "\u9fff")
                or re.search(r"[A-Za-z]", w)]
     if not content:

@@ -52,19 +52,7 @@ class Assistant:
         question = (question or "").strip()
         if not question:
             raise ConfigError("ask a question")
-        notices: list[str] = []
-        for n, backend in enumerate(self.backends):
-            try:
-                chat = backend.chat_model
-                yield from self._answer(question, history, backend, chat, notices)
-                return
-            except AssistantError as exc:
-                if n == len(self.backends) - 1 or not _is_model_failure(exc):
-                    raise
-                nxt = self.backends[n + 1].label
-                notice = f"{backend.label} failed ({_first_line(exc)}); answering with {nxt}"
-                notices.append(notice)
-                yield Event("notice", notice)
+        yield from self._with_fallback(lambda b, c, notes: self._answer(question, history, b, c, notes))
 
     def _answer(self, question, history, backend, chat, notices) -> Iterator[Event]:
         if chat is not None and self.settings.agent_mode == "free":
@@ -280,6 +268,8 @@ class Assistant:
 
     # ------------------------------------------------------------------ helpers
     def _with_fallback(self, make) -> Iterator[Event]:
+        """The one backend-fallback loop (answers, replies, plans): a backend whose model fails hands over to
+        the next one in the chain, with a notice; other errors (bad input, no data) are not retried."""
         notices: list[str] = []
         for n, backend in enumerate(self.backends):
             try:
@@ -288,7 +278,7 @@ class Assistant:
             except AssistantError as exc:
                 if n == len(self.backends) - 1 or not _is_model_failure(exc):
                     raise
-                notice = f"{backend.label} failed ({_first_line(exc)}); using {self.backends[n + 1].label}"
+                notice = f"{backend.label} failed ({_first_line(exc)}); answering with {self.backends[n + 1].label}"
                 notices.append(notice)
                 yield Event("notice", notice)
 
