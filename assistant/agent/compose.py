@@ -160,6 +160,11 @@ def _demands(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) ->
 
 def _trends(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -> str:
     totals = r.data.get("totals", [])
+    if not r.data.get("items", len(totals)):
+        topic = r.data.get("topic")
+        if topic:
+            return (f"没有关于“{topic['topic']}”的反馈{scope}。" if zh else f"No feedback is about “{topic['topic']}”{scope}.")
+        return f"这个范围内没有反馈{scope}。" if zh else f"No feedback in this window{scope}."
     lines = [line] if (line := _topic_line(r, zh)) else []
     if totals:
         recent = totals[-4:]
