@@ -440,7 +440,7 @@ def check_faithful(answer, facts: list[dict], question: str) -> list[str]:
     bad = []
     for quote in quotes:
         pieces = [p for p in (_squash(x) for x in re.split(r"\.\.\.|…", quote)) if len(p) >= 2]
-        short = len(quote.split()) <= 4 and len(re.findall(r"[\u4e00-\u9fff]", quote)) <= 10
+        short = len(re.findall(r"[A-Za-z0-9]+", quote)) <= 4 and len(re.findall(r"[\u4e00-\u9fff]", quote)) <= 10
         for piece in pieces:  # the user's own words, or a short quoted name from the facts (a theme), may be quoted
             if not any(piece in c for c in cited) and piece not in asked \
                     and not (short and any(piece in t for t in texts)):
@@ -562,6 +562,9 @@ def judge(q: Question, store: dict, asked: dict, backend: str) -> dict:
         nothing_ok=says_nothing(answer) if n_gold == 0 else None,
         said_nothing_wrongly=n_gold > 0 and says_nothing(answer),
         answered_by=answer.backend, notices=list(answer.notices), facts=len(facts),
+        facts_text=[str(f.get("text") or "")[:2000] for f in facts],
+        evidence={i: {"date": ev.get("date"), "text": str(ev.get("text") or "")[:400]}
+                  for i, ev in (answer.evidence or {}).items()},
     )
     return row
 
