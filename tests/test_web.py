@@ -92,6 +92,21 @@ def test_frame_is_cached_until_the_store_changes(state, web_settings):
     assert view.channels["count"].sum() == views[0].channels["count"].sum() + 1
 
 
+def test_the_web_app_and_the_agent_share_one_frame(state, web_settings, tmp_path):
+    """One copy of the store's frame in memory: whichever reads it first, the other gets the same object."""
+    agent = state.assistant().ctx
+    assert agent.frame() is state.frame() and state.loads == 0  # the agent read it; the pages took it over
+    other = WebState(web_settings)
+    assert other.frame() is state.frame() and other.loads == 0
+
+    upload = tmp_path / "shared.csv"
+    upload.write_text("text,date\nThe courier lost my parcel again,2026-11-05\n", encoding="utf-8")
+    data.ingest_files(state, [str(upload)])
+    merged = state.frame()
+    assert "The courier lost my parcel again" in set(merged["text"]) and state.loads == 0  # merged, not read
+    assert agent.frame() is merged  # the agent answers from the merged frame, without reading the store
+
+
 def test_chat_does_not_wait_for_the_dashboard_cache(state, web_settings):
     """Reading a large store for the dashboard takes long; the chat must answer meanwhile."""
     demo = build_app(web_settings, state=state)

@@ -14,7 +14,7 @@ from ..settings import Settings
 from ..store import FeedbackStore
 from .types import EVIDENCE_FIELDS
 
-_FRAMES: dict[tuple, tuple[tuple, object]] = {}  # frames and background samples, per store version
+_FRAMES: dict[tuple, tuple[tuple, object]] = {}  # this process's agent frames and background samples, per store version
 _LOCK = threading.Lock()
 
 
@@ -43,20 +43,21 @@ class DataContext:
         return now.astimezone(self.tz)
 
     def frame(self) -> pd.DataFrame:
-        """Every stored item with its analysis, reloaded only when the store changed (from the item snapshot
-        that `analyze` leaves, analysis/snapshot.py, when it is current)."""
+        """Every stored item with its analysis, reloaded only when the store changed: the very frame the web
+        app holds for this store version when it holds one (analysis/frame.py `shared_frame`), else read once
+        (from the item snapshot that `analyze` leaves, analysis/snapshot.py, when it is current)."""
+        from ..analysis.frame import shared_frame
+
         key = (self.store.location, self.settings.collection)
         version = self.version()
         with _LOCK:
             cached = _FRAMES.get(key)
             if cached and cached[0] == version:
-                return cached[1]
-        from ..analysis.frame import load_frame
-
-        frame = load_frame(self.store)
+                return cached[1].frame
+        entry = shared_frame(self.store, self.settings.collection, version)
         with _LOCK:
-            _FRAMES[key] = (version, frame)
-        return frame
+            _FRAMES[key] = (version, entry)  # the agent's hold on it (the shared cache holds frames weakly)
+        return entry.frame
 
     def background_vectors(self, size: int = 512) -> np.ndarray:
         """Unit vectors of a fixed random sample of the store (seeded, so a question gets the same answer
@@ -81,7 +82,9 @@ class DataContext:
     def version(self) -> tuple:
         """Changes when items are written (the store's revision, rewritten after every write from any process;
         cheap: no item is read). The frame holds items only: theme and action documents are read where used."""
-        return (self.store.count(), self.store.revision())
+        from ..analysis.frame import store_version
+
+        return store_version(self.store)
 
     def categories(self) -> list[str]:
         """Category names of the taxonomy in use (the one `analyze` wrote), plus any found in the data."""

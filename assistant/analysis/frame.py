@@ -1,8 +1,13 @@
-"""Stored items as a pandas DataFrame: the table that demands, trends, effect and reports compute on."""
+"""Stored items as a pandas DataFrame: the table that demands, trends, effect and reports compute on, and the
+one copy of it that the web app and the agent share (`shared_frame`)."""
 
 from __future__ import annotations
 
 import json
+import threading
+import time
+import weakref
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -72,3 +77,62 @@ def _decode_list(value) -> list:
         except json.JSONDecodeError:
             return []
     return []
+
+
+# ---------------------------------------------------------------------- the frame in use, shared
+@dataclass(eq=False)
+class StoreFrame:
+    """The analysis frame of one store version, with the rows it was built from (an upload merges into them)."""
+
+    version: tuple  # store_version() when it was read
+    items: pd.DataFrame
+    frame: pd.DataFrame
+    seconds: float = 0.0  # how long the read took (0 for a merge)
+
+
+# Held weakly: whoever works on a store's frame (the web app's pages, the agent) keeps its StoreFrame, and
+# anyone else asking for the same store version gets that same object instead of reading a second copy (a
+# 100k frame is about a gigabyte). A frame nobody holds any more is freed, so a new app reads afresh.
+_IN_USE: weakref.WeakValueDictionary[tuple, StoreFrame] = weakref.WeakValueDictionary()
+_IN_USE_LOCK = threading.Lock()
+
+
+def store_version(store: FeedbackStore) -> tuple:
+    """(count, revision): changes after every write to the items, from any process (cheap: no item is read)."""
+    return (store.count(), store.revision())
+
+
+def shared_frame(store: FeedbackStore, collection: str, version: tuple | None = None) -> StoreFrame:
+    """The frame of the store's current version (or `version`) that someone in this process already holds,
+    else read (from the snapshot when current) and offered to the others.
+
+    No lock is held while reading: a caller never waits for another's read (the chat answers while the
+    dashboard reads); two callers asking at the very same moment may both read once."""
+    version = version or store_version(store)
+    entry = held_frame(store, collection, version)
+    if entry is None:
+        entry = read_frame(store, version)
+        share_frame(store, collection, entry)
+    return entry
+
+
+def held_frame(store: FeedbackStore, collection: str, version: tuple) -> StoreFrame | None:
+    """The frame of this store version someone in this process holds, if any."""
+    with _IN_USE_LOCK:
+        entry = _IN_USE.get((store.location, collection))
+    return entry if entry is not None and entry.version == version else None
+
+
+def read_frame(store: FeedbackStore, version: tuple) -> StoreFrame:
+    """Read every item (what `load_frame` does), keeping the rows so that an upload can be merged in."""
+    from .snapshot import read_items
+
+    started = time.perf_counter()
+    items = read_items(store)
+    return StoreFrame(version, items, frame_from_rows(items), time.perf_counter() - started)
+
+
+def share_frame(store: FeedbackStore, collection: str, entry: StoreFrame) -> None:
+    """Offer `entry` to everyone asking for its store version (a frame read, or one an upload was merged into)."""
+    with _IN_USE_LOCK:
+        _IN_USE[(store.location, collection)] = entry

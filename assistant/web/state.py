@@ -5,13 +5,13 @@ Every dashboard view computes on the frame of all items. It is read once (from t
 `analyze` leaves, analysis/snapshot.py: about a second for 100,000 items; from Chroma when there is none,
 half a minute) and kept while the store's revision and item count stay the same; the revision changes
 after every write, from this app, a CLI in another process, or another machine writing to the same server.
+The frame is the one the agent answers from too (analysis/frame.py `shared_frame`): one copy in memory.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -42,11 +42,10 @@ class WebState:
         self._assistant_lock = threading.Lock()
         self._write_lock = threading.Lock()  # one ingest or analysis at a time
         self._generation = 0
-        self._frame = None
+        self._current = None  # analysis.frame.StoreFrame: the frame, and the raw rows an upload is merged into
         self._frame_key: tuple | None = None
         self._memo: OrderedDict[tuple, Any] = OrderedDict()
         self._gates: dict[tuple, threading.Lock] = {}
-        self._items = pd.DataFrame()  # the raw rows behind the frame, so an upload can be merged in
         self.loads = 0  # full reads of the store, for the tests and the benchmark
         self.warmers: list[Callable[[WebState], Any]] = []  # default views worth computing ahead (pages add theirs)
         self.last_load_seconds: float | None = None
@@ -76,37 +75,35 @@ class WebState:
         """Forget the frame and every view computed from it (after this app wrote to the store)."""
         with self._frame_lock, self._lock:
             self._generation += 1
-            self._frame = self._frame_key = None
-            self._items = pd.DataFrame()
+            self._current = self._frame_key = None
             self._memo.clear()
 
-    def _key(self) -> tuple:
-        """Changes with every write to the store, from any process (milliseconds: no item is read)."""
-        store = self.store()
-        return (self._generation, store.count(), store.revision())
+    def _key(self, version: tuple) -> tuple:
+        return (self._generation, *version)
 
     def frame(self):
-        """Every stored item as the analysis frame (analysis/frame.py), read again only when the store changed."""
+        """Every stored item as the analysis frame (analysis/frame.py), read again only when the store changed;
+        the agent's frame when it already read this store version (and the agent gets this one otherwise)."""
+        from ..analysis.frame import held_frame, read_frame, share_frame, store_version
+
         with self._frame_lock:
-            key = self._key()
-            if self._frame is None or key != self._frame_key:
-                from ..analysis.snapshot import read_items
+            store = self.store()
+            version = store_version(store)  # milliseconds: no item is read
+            if self._current is None or self._key(version) != self._frame_key:
+                held = held_frame(store, self.settings.collection, version)
+                if held is None:
+                    held = read_frame(store, version)
+                    share_frame(store, self.settings.collection, held)
+                    self.loads += 1
+                    self.last_load_seconds = held.seconds
+                if held is not self._current:
+                    self._set_frame(held)
+                self._frame_key = self._key(version)
+            return self._current.frame
 
-                started = time.perf_counter()
-                # what load_frame does, keeping the rows so that an upload can be merged in (`refresh_sources`)
-                self._items = read_items(self.store())
-                self._set_frame(self._items)
-                self._frame_key = key
-                self.loads += 1
-                self.last_load_seconds = time.perf_counter() - started
-            return self._frame
-
-    def _set_frame(self, items: pd.DataFrame) -> None:
-        from ..analysis.frame import frame_from_rows
-
-        frame = frame_from_rows(items)
+    def _set_frame(self, held) -> None:
         with self._lock:
-            self._frame = frame
+            self._current = held
             self._memo.clear()
 
     def refresh_sources(self, sources: list[str]) -> None:
@@ -115,22 +112,28 @@ class WebState:
         Reading the whole store again would take a second from the snapshot, but the upload made the snapshot
         stale, and from Chroma it takes half a minute; an upload touches only its own source, so only that
         source's items are read again (new and changed ones alike)."""
+        from ..analysis.frame import StoreFrame, frame_from_rows, share_frame, store_version
         from ..analysis.snapshot import CUE_COLUMN, cue_flags
         from ..store import build_where
 
         with self._frame_lock:
-            if self._frame is None or not sources:
+            if self._current is None or not sources:
                 self.invalidate()
                 return
+            store = self.store()
             fresh = pd.DataFrame([{"id": item.id, "text": item.text, **item.metadata}
-                                  for item in self.store().iter_items(where=build_where(source=sorted(set(sources))))])
+                                  for item in store.iter_items(where=build_where(source=sorted(set(sources))))])
+            items = self._current.items
             if len(fresh):
                 fresh[CUE_COLUMN] = cue_flags(fresh["text"])
-                kept = self._items[~self._items["id"].isin(set(fresh["id"]))]
-                self._items = pd.concat([kept, fresh], ignore_index=True) if len(kept) else fresh
+                kept = items[~items["id"].isin(set(fresh["id"]))]
+                items = pd.concat([kept, fresh], ignore_index=True) if len(kept) else fresh
+            # a new StoreFrame, not the old one changed: the agent may be answering from the old one right now
+            merged = StoreFrame(store_version(store), items, frame_from_rows(items))
+            share_frame(store, self.settings.collection, merged)  # the agent answers from it too, unread
             self._generation += 1
-            self._set_frame(self._items)
-            self._frame_key = self._key()
+            self._set_frame(merged)
+            self._frame_key = self._key(merged.version)
 
     def memo(self, name: str, params: tuple, compute: Callable[[], Any]) -> Any:
         """`compute()` once per store state and parameters, shared by every session; sessions asking for the
