@@ -114,7 +114,7 @@ def test_no_model_chinese_question_answers_in_chinese_within_last_week(store_set
     assert answer.language == "zh"
     # this small store has no negative Chinese delivery feedback last week (the keyword sentiment reads most
     # Chinese as neutral): the answer says so instead of citing the nearest complaints about anything
-    assert answer.answer.startswith("没有关于“物流/配送”的反馈") or answer.citations
+    assert answer.answer.startswith("没有关于物流/配送的反馈") or answer.citations
     frame = frame_of(a)
     for item in answer.citations:
         assert "2026-08-31" <= frame.loc[item, "date"] <= "2026-09-06"
@@ -132,8 +132,8 @@ def test_no_model_enterprise_complaints_cite_enterprise_customers(store_settings
 
 def test_no_model_effect_of_a_fix_on_a_named_date(store_settings, store):
     early = assistant(store_settings, store)  # asked before the fix: the data after it does not exist yet
-    with pytest.raises(ConfigError, match="must fall inside the data"):
-        early.ask("did complaints about the app crashing at checkout drop after the fix on 2026-09-21?")
+    answer = early.ask("did complaints about the app crashing at checkout drop after the fix on 2026-09-21?")
+    assert "must fall inside the data" in answer.answer and not answer.citations  # said plainly, not an error
     a = assistant(store_settings, store, now=datetime(2026, 10, 25, tzinfo=timezone.utc))
     answer = a.ask("did complaints about the app crashing at checkout drop after the fix on 2026-09-21?")
     call = answer.tool_calls[0]
@@ -523,7 +523,7 @@ def test_a_topic_that_is_not_a_category_scopes_the_demands(store_settings, store
     call = answer.tool_calls[0]
     assert call.name == "top_demands" and call.arguments["topic"] == "delivery window"
     scope = answer.facts[0]["data"]["topic"]
-    assert scope["matched"] >= 1 and "about “delivery window”" in answer.answer
+    assert scope["matched"] >= 1 and "about delivery window" in answer.answer
     frame = frame_of(a)
     total = sum(d["count"] for d in answer.facts[0]["data"]["demands"])
     assert total <= scope["matched"]  # demands computed over the matched items only

@@ -62,6 +62,8 @@ def describe(result: ToolResult, evidence: dict[str, dict], cites: Citations, la
     comes ~1 s later per 100 prompt tokens); its markers are a prefix of the full text's.
     """
     zh = lang == "zh"
+    if result.data.get("error"):  # the tool could not answer as asked: its reason is the answer
+        return ("无法回答:" if zh else "Cannot answer this from the data: ") + result.data["error"]
     fn = _DESCRIBERS.get(result.name)
     if not fn:
         return str(result.data)
@@ -88,8 +90,8 @@ def _topic_line(r: ToolResult, zh: bool) -> str:
     if not t:
         return ""
     if zh:
-        return f"关于“{t['topic']}”的反馈共 {t['in_window']} 条(按语义匹配 {t['by_meaning']} 条、按关键词匹配 {t['by_words']} 条,不限时间)。"
-    return (f"{t['in_window']} items are about “{t['topic']}” in this scope ({t['by_meaning']} matched by meaning, "
+        return f"关于{t['topic']}的反馈共 {t['in_window']} 条(按语义匹配 {t['by_meaning']} 条、按关键词匹配 {t['by_words']} 条,不限时间)。"
+    return (f"{t['in_window']} items are about {t['topic']} in this scope ({t['by_meaning']} matched by meaning, "
             f"{t['by_words']} by their words, at any time).")
 
 
@@ -99,11 +101,11 @@ def _search(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -> 
     matched = r.data.get("matched", len(hits))
     if not hits:
         if query:
-            return (f"没有关于“{query}”的反馈{scope}。" if zh else f"No feedback is about “{query}”{scope}.")
+            return (f"没有关于{query}的反馈{scope}。" if zh else f"No feedback is about {query}{scope}.")
         return f"这个范围内没有反馈{scope}。" if zh else f"No feedback in this scope{scope}."
     if query:
-        head = (f"关于“{query}”的反馈共 {matched} 条{scope};最相关的几条:" if zh
-                else f"{matched} items are about “{query}”{scope}; the closest ones:")
+        head = (f"关于{query}的反馈共 {matched} 条{scope};最相关的几条:" if zh
+                else f"{matched} items are about {query}{scope}; the closest ones:")
     else:
         head = (f"这个范围内共 {matched} 条反馈{scope};优先级最高的几条:" if zh
                 else f"{matched} items{scope}; the highest-priority ones:")
@@ -122,11 +124,11 @@ def _search(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -> 
 def _demands(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -> str:
     demands = r.data.get("demands", [])
     topic = r.data.get("topic")
-    about = (f"关于“{topic['topic']}”的" if zh else f" about “{topic['topic']}”") if topic else ""
+    about = (f"关于{topic['topic']}的" if zh else f" about {topic['topic']}") if topic else ""
     if not demands:
         if topic:
-            return (f"没有关于“{topic['topic']}”的反馈{scope}。" if zh
-                    else f"No feedback is about “{topic['topic']}”{scope}.")
+            return (f"没有关于{topic['topic']}的反馈{scope}。" if zh
+                    else f"No feedback is about {topic['topic']}{scope}.")
         return (f"这个范围内没有反馈{scope}。" if zh else f"No feedback in this window{scope}.")
     total = r.data.get("items", 0)
     praise = r.data.get("sentiment") == "positive"
@@ -163,7 +165,7 @@ def _trends(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -> 
     if not r.data.get("items", len(totals)):
         topic = r.data.get("topic")
         if topic:
-            return (f"没有关于“{topic['topic']}”的反馈{scope}。" if zh else f"No feedback is about “{topic['topic']}”{scope}.")
+            return (f"没有关于{topic['topic']}的反馈{scope}。" if zh else f"No feedback is about {topic['topic']}{scope}.")
         return f"这个范围内没有反馈{scope}。" if zh else f"No feedback in this window{scope}."
     lines = [line] if (line := _topic_line(r, zh)) else []
     if totals:
@@ -233,8 +235,8 @@ def _effect(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -> 
             lines.append(f"{name}: {cites.mark(i)} “{_clip(safe_for_model(ev[i].get('text') or ''), 120)}”")
     if d.get("topic"):
         t = d["topic"]
-        lines.append(f"按语义或关键词,共 {t['matched']} 条反馈与“{t['topic']}”相关。" if zh else
-                     f"{t['matched']} items are about “{t['topic']}” (by meaning or by their words).")
+        lines.append(f"按语义或关键词,共 {t['matched']} 条反馈与{t['topic']}相关。" if zh else
+                     f"{t['matched']} items are about {t['topic']} (by meaning or by their words).")
     lines += [n for n in d.get("notes", [])]
     return "\n".join(lines)
 

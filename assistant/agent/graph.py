@@ -16,6 +16,7 @@ from typing import Any, TypedDict
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 
+from ..errors import ConfigError
 from .compose import Citations, describe, language_of
 from .context import DataContext
 from .grounding import Grounds, GroundedStream
@@ -111,7 +112,11 @@ def build_routed_graph(ctx: DataContext, chat_model=None, prompts_dir=None, anal
         route = resolved.route
         if route.tool in ("draft_reply", "draft_plan"):
             return {"results": []}  # the caller drafts (it needs the ids the route named)
-        result = run_route(ctx, route, resolved.window, analyzer=analyzer)
+        try:
+            result = run_route(ctx, route, resolved.window, analyzer=analyzer)
+        except ConfigError as exc:  # the data cannot answer as asked (no action date, no analysis): say so
+            result = ToolResult(route.tool, {k: v for k, v in route.model_dump().items()
+                                             if v not in (None, False) and k != "tool"}, [], {"error": str(exc)})
         if resolved.window and result.name not in ("customer_history", "analyze_text", "evaluate_effect"):
             result.arguments.setdefault("window", resolved.window["label"])
         _emit("tool", ToolCall(result.name, result.arguments))

@@ -78,7 +78,7 @@ class Grounds:
     def __post_init__(self) -> None:
         known = {t for src in [*self.facts, self.question] for t in figures(src)}
         self.known = known | {t.lstrip("0") or "0" for t in known}
-        self._corpus = [_norm(t) for t in [*self.texts, *self.facts]]
+        self._corpus = [_norm(t) for t in self.texts]  # a quote must be something a customer wrote
         self.keywords = {re.sub(r"^\d+[.)]\s*", "", w.strip().lower()) for f in self.facts
                          for m in _LABEL.finditer(f) for w in m.group(0).split(" / ")}
 
@@ -86,7 +86,8 @@ class Grounds:
         return figure in self.known or (figure.lstrip("0") or "0") in self.known
 
     def quoted(self, passage: str) -> bool:
-        """True when every fragment of a quoted passage (split at ellipses) is in an item or the facts."""
+        """True when every fragment of a quoted passage (split at ellipses) is in an item the tools returned
+        (a theme label or a figure in quotes would pass for something a customer said)."""
         for part in re.split(r"…|\.\.\.", passage):
             part = _norm(part).strip(" .,;:!?,。;:!?")
             if len(part) < (4 if _CJK.search(part) else 8) or len(part.split()) == 1 and not _CJK.search(part):
@@ -106,7 +107,7 @@ def unsupported(text: str, grounds: Grounds) -> list[str]:
 
 
 def invented_quotes(text: str, grounds: Grounds) -> list[str]:
-    """Quoted passages in `text` that are in no returned item and not in the facts."""
+    """Quoted passages in `text` that are in no item the tools returned."""
     out = []
     for m in _QUOTED.finditer(text):
         inner = m.group(0)[1:-1]

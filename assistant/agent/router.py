@@ -62,14 +62,21 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
                           r"|趋势|激增|暴增|新出现|新兴|走势|变化", re.I)),
     ("top_demands", re.compile(r"\b(top|most|biggest|main|major|priorit\w*|ranked|rank|"
                                r"what (?:do|did) .{0,40} (?:complain|praise|like|love|hate))\b"
-                               r"|最多|最主要|主要|排名|优先|前几|最大", re.I)),
+                               r"|最多|最主要|主要|排名|优先|前几|最大|最不满|最常|最集中|最关心", re.I)),
     ("analyze_text", re.compile(r"^(?:analy[sz]e|classify|categori[sz]e|what is the sentiment of)\b|分析这条|分析一下这", re.I)),
 ]
 _COMPLAINT = re.compile(r"complain|complaint|problem|issue|bug|angry|unhappy|negative|bad|worst|frustrat|disappoint"
                         r"|投诉|问题|不满|差评|抱怨|吐槽|负面", re.I)
 _PRAISE = re.compile(r"\b(?:prais\w*|positive|compliment\w*|like|likes|love|loves|happy|satisf\w+|good things|"
                      r"what (?:works|went) well)\b|好评|表扬|称赞|夸|满意|正面|喜欢", re.I)
-_QUESTIONS = re.compile(r"\b(?:questions?|asking|enquir\w+|inquir\w+)\b|疑问|咨询|提问", re.I)
+_QUESTIONS = re.compile(r"\b(?:questions?|asking)\b|疑问|咨询|提问", re.I)
+# praise words turned into complaints: "not happy", "dissatisfied", "不满意"
+_NEGATED_PRAISE = re.compile(r"\b(?:not|never|isn't|aren't|wasn't|weren't|don't|doesn't|didn't|un|dis)[\s-]*"
+                             r"(?:happy|satisf\w+|like\w*|love\w*|pleased)\b|\b(?:unhappy|dissatisf\w+|displeased)\b|"
+                             r"不满意|不满|不喜欢|不好评|不开心", re.I)
+# a channel named explicitly: "submitted by phone", "via email", "通过微博"
+_VIA = re.compile(r"\b(?:via|through|submitted\s+(?:by|via|through|on)|sent\s+(?:by|via))\s+(?:the\s+|an?\s+)?"
+                  r"([A-Za-z][\w-]{1,30})|通过\s*([\u4e00-\u9fffA-Za-z]{2,12}?)(?:渠道|提交|反馈|发来)", re.I)
 _CUSTOMER = re.compile(r"\b(?:customer|client|user)\s+(?:id\s+)?([A-Za-z0-9][\w\-*@.]{2,})|客户\s*([\w\-*]{2,})", re.I)
 _FEEDBACK = re.compile(r"\b(?:feedback|item|ticket)\s+(?:id\s+)?#?([0-9a-f]{16}|[A-Z]{1,4}-\d{2,})\b", re.I)
 _DATE = re.compile(r"\b(20\d\d-\d\d-\d\d)\b|(\d{1,2})月(\d{1,2})[日号]")
@@ -84,9 +91,10 @@ _FILLER = re.compile(
     r"travell?ers?|consumers?|patients?|members?|praise\w*|positive|negative|compliments?|like|love|happy|"
     r"problems?|issues?|questions?|asking|good|bad|things?|any|anything|everything|something|how|doing|going|"
     r"lately|recently|currently|overall|generally|mostly|usually|often|common|commonly|ask|asks|asked|"
-    r"requests?|requested|requesting|wants?|wanted|suggest\w*|mention\w*|report\w*|"
+    r"requests?|requested|requesting|wants?|wanted|suggest\w*|mention\w*|has|from|by|volume|number|"
+    r"count|many|much|changed|changes?|changing|submitted|sent|via|through|"
     r"have|had|got|get)\b|[?？!！,，。.]|有哪些|哪些|关于|有关|的|投诉|反馈|是什么|有什么|吗|呢|请|列出|给我|看看|"
-    r"客户|用户|顾客|大家|好评|差评|表扬|称赞|负面|正面|问题|最近|有没有|什么|怎么样|怎样|如何|情况|多少|抱怨|吐槽|不满|建议|提到", re.I)
+    r"客户|用户|顾客|大家|好评|差评|表扬|称赞|负面|正面|问题|最近|有没有|什么|怎么样|怎样|如何|情况|多少|抱怨|吐槽|不满意|不满|满意|建议|提到|主要是|主要|最多|之后|以后|以来|通过", re.I)
 
 
 _SEARCH = re.compile(r"\b(about|regarding|mention\w*|say|said|saying|feedback (?:on|from)|show|find|list|examples?)\b"
@@ -117,7 +125,7 @@ def route_by_rules(question: str, ctx: DataContext, window: TimeWindow | None = 
     if tool == "analyze_text":
         query = re.sub(r"^(?:analy[sz]e|classify|categori[sz]e|what is the sentiment of)\s*(?:this)?\s*:?\s*", "",
                        text, flags=re.I).strip(" \"'“”") or query
-    category, channel, tier = _category(text, ctx), _value_in(text, _channels(ctx)), _value_in(text, _tiers(ctx))
+    category, channel, tier = _category(text, ctx), channel_asked(text, ctx), _value_in(text, _tiers(ctx))
     about = re.sub(r"\bplans?\b", " ", query or "", flags=re.I) if tool == "draft_plan" else query
     topic = None if tool in ("analyze_text", "customer_history", "draft_reply") else \
         _topic(about, category, [channel, tier], ctx)
@@ -130,10 +138,28 @@ def route_by_rules(question: str, ctx: DataContext, window: TimeWindow | None = 
 
 def sentiment_asked(text: str) -> str | None:
     """The sentiment a question asks about: complaints -> negative, praise -> positive, questions -> neutral;
-    None when it names none or more than one."""
-    asked = {name for name, pattern in (("negative", _COMPLAINT), ("positive", _PRAISE), ("neutral", _QUESTIONS))
-             if pattern.search(text)}
+    None when it names none or more than one. Negated praise ("not happy", "不满意") is a complaint."""
+    asked = {"negative"} if _NEGATED_PRAISE.search(text) else set()
+    text = _NEGATED_PRAISE.sub(" ", text)
+    asked |= {name for name, pattern in (("negative", _COMPLAINT), ("positive", _PRAISE), ("neutral", _QUESTIONS))
+              if pattern.search(text)}
     return asked.pop() if len(asked) == 1 else None
+
+
+def channel_asked(text: str, ctx: DataContext) -> str | None:
+    """The channel a question names: a known channel's name, or one it asks for explicitly ("submitted by
+    phone") even when no feedback came that way (the answer then says so, with the channels there are)."""
+    known = _value_in(text, _channels(ctx))
+    if known:
+        return known
+    m = _VIA.search(text)
+    if not m:
+        return None
+    word = (m.group(1) or m.group(2) or "").strip()
+    return None if word.lower() in _NOT_CHANNELS else word
+
+
+_NOT_CHANNELS = {"the", "a", "an", "it", "them", "us", "me", "week", "day", "month", "year", "customers", "users"}
 
 
 _TREND_WORDS = re.compile(r"\b(trends?|trending|over time|spikes?|spiking|emerging|week by week|per (?:week|day)|"
@@ -152,7 +178,7 @@ def _topic(rest: str | None, category: str | None, values: list[str | None], ctx
     named = {w for v in values if v for w in str(v).lower().split()}
     if category:
         named |= {category.lower(), *category.lower().split("_"), *_CATEGORY_WORDS.get(category, ())}
-    words = [w for w in re.split(r"\s+", _TREND_WORDS.sub(" ", rest)) if w]
+    words = [w for w in re.split(r"\s+", _TREND_WORDS.sub(" ", rest)) if w and not re.fullmatch(r"[\u4e00-\u9fff]", w)]
     named |= {w.rstrip("s") for w in named}
     content = [w for w in words if w.lower() not in named and w.lower().rstrip("s") not in named
                and re.search(r"[A-Za-z]{3,}|[\u4e00-\u9fff]{2,}", w) and not _is_number(w)]
@@ -217,6 +243,8 @@ def _value_in(text: str, values: list[str]) -> str | None:
 
 
 def _action_date(text: str, ctx: DataContext) -> str | None:
+    """The date of an action a question names: a day, or a month (its first day: "after March 2019",
+    "2019年2月之后")."""
     year = ctx.clock().year
     m = _DATE.search(text)
     if m:
@@ -224,7 +252,16 @@ def _action_date(text: str, ctx: DataContext) -> str | None:
     m = _MONTH_DAY.search(text)
     if m:
         return f"{year}-{_MONTHS[m.group(1)[:3].lower()]:02d}-{int(m.group(2)):02d}"
+    m = _MONTH_ONLY.search(text)
+    if m:
+        if m.group(1):
+            return f"{int(m.group(1))}-{int(m.group(2)):02d}-01"
+        return f"{int(m.group(4) or year)}-{_MONTHS[m.group(3)[:3].lower()]:02d}-01"
     return None
+
+
+_MONTH_ONLY = re.compile(r"((?:19|20)\d\d)\s*年\s*(1[0-2]|0?[1-9])\s*月|\b(?:since|after|from)\s+"
+                         r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+((?:19|20)\d\d))?\b", re.I)
 
 
 def _by(text: str) -> str | None:
@@ -298,8 +335,9 @@ def _checked(route: Route, rules: Route, ctx: DataContext, question: str) -> tup
     for key in ("category", "channel", "tier", "customer_id", "feedback_id", "action_date"):
         if data[key] is None and getattr(rules, key) is not None and route.tool == rules.tool:
             data[key] = getattr(rules, key)
-    if rules.sentiment:  # the question's own words about sentiment outrank the model's reading
-        data["sentiment"] = rules.sentiment
+    if route.sentiment and route.sentiment != rules.sentiment and not rules.sentiment:
+        notes.append(f"ignored sentiment {route.sentiment!r}: the question does not ask for it")
+    data["sentiment"] = rules.sentiment  # the question's own words (complaints, praise, questions) decide
     if data["tool"] in ("draft_reply", "customer_history") and not (data["customer_id"] or data["feedback_id"]):
         notes.append(f"model chose {data['tool']} without a customer or feedback id")
         data["tool"] = rules.tool if rules.tool not in ("draft_reply", "customer_history") else "search_feedback"
@@ -388,6 +426,10 @@ def resolve(question: str, ctx: DataContext, chat_model=None, prompts_dir=None,
             if not isinstance(exc, AssistantError) and exc.__class__.__module__.startswith("assistant"):
                 raise
             notes.append(f"the model's routing step failed ({str(exc).splitlines()[0][:160]}); used the rules")
+    if route.channel and route.channel not in _channels(ctx):
+        known = _channels(ctx)
+        notes.append(f"no feedback came via {route.channel!r}" + (f" (channels in this store: {', '.join(known[:10])})"
+                                                                  if known else " (no item records its channel)"))
     span = None
     if window:
         span = {"since": window.since.isoformat(), "until": window.until.isoformat(), "label": window.label}

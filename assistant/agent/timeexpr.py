@@ -367,7 +367,7 @@ _RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str], _Clock], _Atom | No
     (re.compile(r"(?:(?<![A-Za-z])(?:on|in|for|during)\s+)?(?<![\d.])(" + _YEAR + r")[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)", _I), _iso_date),
     (re.compile(r"(?<![\d./-])(" + _YEAR + r")-(\d{1,2})(?![\d-])"), _iso_month),
     (re.compile(_B + r"(" + _YEAR + r")-?W(\d{2})" + _E, _I), _iso_week),
-    (re.compile(_B + r"((?:in|during|for|throughout|of)\s+|the\s+year\s+)?(" + _YEAR + r")(?![\d./%-]|\s*年)", _I),
+    (re.compile(_B + r"((?:in|during|for|throughout|of)\s+|the\s+year\s+)?(" + _YEAR + r")(?![\d/%-]|\.\d|\s*年)", _I),
      _english_year),
     (re.compile(_B + _PREP + r"(?:the\s+)?(?:Q(?P<q>[1-4])(?:\s+(?:of\s+)?(?P<year>" + _YEAR + r"))?|(?P<year2>"
                 + _YEAR + r")\s*-?\s*Q(?P<q2>[1-4]))" + _E, _I), _quarter),
