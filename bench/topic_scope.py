@@ -31,6 +31,9 @@ SETS = {
     "cfpb": ("cfpb/complaints_sample.csv", "Consumer complaint narrative", "Issue", None, lambda label: label.lower()),
 }
 MIN_ITEMS = 15  # labels with fewer items are left out (too few to measure recall)
+# topics none of these sets is about: every item they match is a false positive
+ABSENT = ("dark mode", "parking spaces", "wifi password", "zeppelin mooring", "sushi rolls", "hotel breakfast",
+          "停车位", "深色模式")
 
 
 def main() -> None:
@@ -41,10 +44,13 @@ def main() -> None:
     stores = args.stores or Path(tempfile.mkdtemp(prefix="bench-topic-"))
     lines = ["| set | labels | cut-off z | meaning P / R / F1 | words P / R / F1 | both P / R / F1 |",
              "|---|---|---|---|---|---|"]
+    absent_lines = []
     for name in SETS:
-        rows = measure(name, args.data, stores / name)
-        if rows is None:
+        measured = measure(name, args.data, stores / name)
+        if measured is None:
             continue
+        rows, absent = measured
+        absent_lines.append(f"- {name}: " + ", ".join(absent))
         for z, labels, meaning, words, both in rows:
             lines.append(f"| {name} | {labels} | {z:.1f} | {_prf(meaning)} | {_prf(words)} | {_prf(both)} |")
             print(lines[-1], flush=True)
@@ -54,7 +60,11 @@ def main() -> None:
             "the topic; `both`: either (what the product uses, with z = "
             f"{_z()}, chosen after looking at these figures: the best F1 of `both` on banking77, whose short "
             "queries are like most feedback; CFPB's long narratives against its bureaucratic issue names score low "
-            "at every cut-off).\n\n" + "\n".join(lines) + "\n\nReproduce: `python bench/topic_scope.py`.")
+            "at every cut-off). An item in the topic's language counts by meaning at z when it also names one of "
+            f"the topic's words, or alone at z >= {_strong()}; an item in another language at z >= {_cross()}."
+            "\n\n" + "\n".join(lines) + "\n\nItems matched (at the product's z) by topics the data is not about "
+            "(each one a false positive):\n\n" + "\n".join(absent_lines) +
+            "\n\nReproduce: `python bench/topic_scope.py`.")
     write_section("quality.md", "topic-scope", body)
 
 
@@ -62,6 +72,18 @@ def _z() -> float:
     from assistant.agent.topic import Z_MEANING
 
     return Z_MEANING
+
+
+def _strong() -> float:
+    from assistant.agent.topic import Z_STRONG
+
+    return Z_STRONG
+
+
+def _cross() -> float:
+    from assistant.agent.topic import Z_CROSS
+
+    return Z_CROSS
 
 
 def _prf(values: tuple[float, float, float]) -> str:
@@ -101,26 +123,23 @@ def measure(name: str, data: Path, folder: Path):
     frame["gold"] = frame["id"].map(lambda i: gold_of.get(str(sources.get(i))))
     counts = frame["gold"].value_counts()
     labels = [label for label, n in counts.items() if n >= MIN_ITEMS]
-    background = ctx.background_vectors()
     results = {z: ([], [], []) for z in GRID}
     for label in labels:
         topic = to_topic(label)
         gold = set(frame.loc[frame["gold"] == label, "id"])
-        query = np.asarray(store.embedder.embed_query(topic), dtype=np.float32)
-        query /= np.linalg.norm(query) or 1.0
-        sims = background @ query
-        median = float(np.median(sims))
-        spread = 1.4826 * float(np.median(np.abs(sims - median))) or float(sims.std()) or 1e-6
-        nearest = store.nearest(query, k=topic_mod.MAX_NEAREST)
-        words = set(topic_mod.match_topic_words(topic, frame))
         for z in GRID:
-            chosen = {i for i, s in nearest if s >= median + z * spread}
-            for n, picked in enumerate((chosen, words, chosen | words)):
+            match = topic_mod.match_topic(ctx, topic, frame, z=z)
+            for n, picked in enumerate((match.meaning_ids, match.word_ids, set(match.ids))):
                 results[z][n].append(_scores(picked, gold))
+    absent = []
+    for topic in ABSENT:
+        match = topic_mod.match_topic(ctx, topic, frame)
+        absent.append(f"{topic}: {len(match.ids)}")
+    print(f"{name}: items matched by topics the data is not about: " + ", ".join(absent), flush=True)
     out = []
     for z in GRID:
         out.append((z, len(labels), *[tuple(np.mean(np.array(v), axis=0)) if v else (0, 0, 0) for v in results[z]]))
-    return out
+    return out, absent
 
 
 def _scores(picked: set, gold: set) -> tuple[float, float, float]:

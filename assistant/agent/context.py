@@ -15,6 +15,7 @@ from ..store import FeedbackStore
 from .types import EVIDENCE_FIELDS
 
 _FRAMES: dict[tuple, tuple[tuple, object]] = {}  # this process's agent frames and background samples, per store version
+_BACKGROUNDS: dict[tuple, tuple[tuple, tuple]] = {}  # background samples per store version (topic.py)
 _LOCK = threading.Lock()
 
 
@@ -59,25 +60,33 @@ class DataContext:
             _FRAMES[key] = (version, entry)  # the agent's hold on it (the shared cache holds frames weakly)
         return entry.frame
 
-    def background_vectors(self, size: int = 512) -> np.ndarray:
-        """Unit vectors of a fixed random sample of the store (seeded, so a question gets the same answer
-        twice): the background a topic's similarities are calibrated against (topic.py)."""
+    def background_vectors(self, size: int = 512) -> tuple[np.ndarray, np.ndarray]:
+        """Unit vectors of a fixed random sample of the store, up to `size` per language (seeded, so a
+        question gets the same answer twice), and their languages: the background a topic's similarities
+        are calibrated against (topic.py)."""
         key = (self.store.location, self.settings.collection, "background")
         version = self.version()
         with _LOCK:
-            cached = _FRAMES.get(key)
+            cached = _BACKGROUNDS.get(key)
             if cached and cached[0] == version:
                 return cached[1]
-        ids = sorted(self.frame()["id"].astype(str))
-        if len(ids) > size:
-            ids = [ids[i] for i in np.random.default_rng(0).choice(len(ids), size, replace=False)]
+        frame = self.frame()
+        rng = np.random.default_rng(0)
+        ids: list[str] = []
+        for _, group in sorted(frame.groupby(frame["lang"].astype("string").fillna(""), dropna=False),
+                               key=lambda kv: str(kv[0])):
+            members = sorted(group["id"].astype(str))
+            if len(members) > size:
+                members = [members[i] for i in sorted(rng.choice(len(members), size, replace=False))]
+            ids += members
         pairs = self.store.get_with_vectors(ids) if ids else []
         vectors = np.stack([v for _, v in pairs]).astype(np.float32) if pairs else np.zeros((0, 1), np.float32)
         if len(vectors):
             vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        langs = np.array([str(item.metadata.get("lang") or "") for item, _ in pairs])
         with _LOCK:
-            _FRAMES[key] = (version, vectors)
-        return vectors
+            _BACKGROUNDS[key] = (version, (vectors, langs))
+        return vectors, langs
 
     def version(self) -> tuple:
         """Changes when items are written (the store's revision, rewritten after every write from any process;

@@ -2,9 +2,10 @@
 topic is not a category: by meaning and by words.
 
 By meaning: the topic is embedded as a query and compared with the stored vectors. Similarities of one
-embedder to one query sit on a scale of their own (e5 puts unrelated text at ~0.75), so the cut-off is
+embedder to one query sit on a scale of their own (e5 puts unrelated text at ~0.79), so the cut-off is
 calibrated per question: an item must stand `Z_MEANING` robust standard deviations above the similarity
-of a fixed random sample of the store (the background) to the same query. By words: an item that names
+of a fixed random sample of the store in its language (the background) to the same query, and name one
+of the topic's words unless it stands out far more (`Z_STRONG`; figures in docs/quality.md). By words: an item that names
 every content word of the topic (English words by their stem, Chinese by substring; "a/b" or "a or b"
 are alternatives) is about it whatever its vector says. Demands, trends, effects and searches are then
 computed over the matched items only, and the answer says how many matched.
@@ -21,6 +22,8 @@ import pandas as pd
 # robust z above the background: 3.0 keeps ~0.1% of unrelated items of a normal background; measured on
 # real sets in docs/quality.md (bench/topic_scope.py)
 Z_MEANING = 3.0
+Z_STRONG = 4.5  # meaning alone, without any of the topic's words (absent topics reach ~4-5 on real sets)
+Z_CROSS = 6.0  # an item in another language than the topic
 MAX_NEAREST = 5000
 _STOP = set("""a an the of for to in on at by with about and or but not no is are was were be been being it its this
 that these those my our your their we you they i me us them what which who whom how why when where there here do does
@@ -43,6 +46,8 @@ class TopicMatch:
     by_words: int
     cutoff: float | None  # the similarity an item needed (None: no vectors to compare)
     scores: dict[str, float] = field(default_factory=dict)  # similarity of every item matched by meaning
+    meaning_ids: set[str] = field(default_factory=set)
+    word_ids: set[str] = field(default_factory=set)
 
     def ranked(self) -> list[str]:
         """The matched ids, nearest in meaning first; items matched by their words alone after them."""
@@ -99,26 +104,51 @@ def match_topic_words(topic: str, frame: pd.DataFrame) -> set[str]:
     return found
 
 
-def match_topic(ctx, topic: str, frame: pd.DataFrame) -> TopicMatch:
-    """The ids in `frame` (already filtered) that are about `topic`, by meaning or by words."""
+def match_topic(ctx, topic: str, frame: pd.DataFrame, *, z: float = Z_MEANING) -> TopicMatch:
+    """The ids in `frame` (already filtered) that are about `topic`, by meaning or by words.
+
+    By meaning, an item's similarity is measured against the background of its own language (e5 vectors
+    carry their language: a Chinese query is nearer to every Chinese item than to any English one, so one
+    bilingual background would hide Chinese matches and inflate English ones). An item in the topic's
+    language counts at `z` when it also names one of the topic's words, or at `Z_STRONG` alone; an item in
+    another language only at `Z_CROSS` (short queries across languages give wide, unreliable z)."""
     if not len(frame):
         return TopicMatch(topic, [], 0, 0, None)
     allowed = set(frame["id"])
     by_words = match_topic_words(topic, frame)
     by_meaning: dict[str, float] = {}
     cutoff = None
-    background = ctx.background_vectors()
+    background, langs = ctx.background_vectors()
     if len(background) >= 20:
         query = np.asarray(ctx.store.embedder.embed_query(topic), dtype=np.float32)
         query = query / (np.linalg.norm(query) or 1.0)
-        sims = background @ query
-        median = float(np.median(sims))
-        spread = 1.4826 * float(np.median(np.abs(sims - median))) or float(sims.std()) or 1e-6
-        cutoff = median + Z_MEANING * spread
+        stats = {"*": _location(background @ query)}
+        for lang in set(langs):
+            mask = langs == lang
+            if mask.sum() >= 20:
+                stats[lang] = _location(background[mask] @ query)
+        asked = "zh" if _CJK_RUN.search(topic) or re.search(r"[\u4e00-\u9fff]", topic) else "en"
+        cutoff = stats.get(asked, stats["*"])[0] + z * stats.get(asked, stats["*"])[1]
+        item_lang = dict(zip(frame["id"], frame["lang"].astype("string").fillna("")))
+        patterns = [p for alternative in word_patterns(topic) for p in alternative]
+        texts = dict(zip(frame["id"], frame["text"].astype("string").fillna("")))
         for item_id, score in ctx.store.nearest(query, k=MAX_NEAREST):
-            if score < cutoff:
-                break
-            if item_id in allowed:
+            if item_id not in allowed:
+                continue
+            lang = item_lang.get(item_id) or "*"
+            median, spread = stats.get(lang, stats["*"])
+            zscore = (score - median) / spread
+            if lang in ("en", "zh") and lang != asked:
+                keep = zscore >= max(z, Z_CROSS)
+            else:
+                keep = zscore >= max(z, Z_STRONG) or (zscore >= z and any(p.search(texts[item_id]) for p in patterns))
+            if keep:
                 by_meaning[item_id] = score
     ids = [i for i in frame["id"] if i in by_meaning or i in by_words]
-    return TopicMatch(topic, ids, len(by_meaning), len(by_words), cutoff, by_meaning)
+    return TopicMatch(topic, ids, len(by_meaning), len(by_words), cutoff, by_meaning, set(by_meaning), by_words)
+
+
+def _location(sims: np.ndarray) -> tuple[float, float]:
+    """Median and robust spread (1.4826 x MAD) of a background's similarities to a query."""
+    median = float(np.median(sims))
+    return median, 1.4826 * float(np.median(np.abs(sims - median))) or float(sims.std()) or 1e-6
