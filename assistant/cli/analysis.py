@@ -16,15 +16,25 @@ def _open(ctx, store, chroma_url, **extra):
     return FeedbackStore.open(settings), settings
 
 
-def _frame(feedback, *, category=None, channel=None):
-    """The analysis frame, filtered here rather than in Chroma: the whole store comes from its snapshot in about
-    a second, and a customer's tier is then known from all their items, not only the filtered ones."""
+def _selection(settings, since=None, until=None, **exact):
+    """The `Filters` of a command's options (analysis/filters.py, as the agent and the web app select items):
+    --since/--until are whole days in the settings' time zone, exact values match in any case."""
+    from ..analysis.filters import Filters
+
+    return Filters(since=_parse_day(since, tz=settings.timezone),
+                   until=_parse_day(until, end=True, tz=settings.timezone), **exact)
+
+
+def _frame(feedback, filters=None):
+    """The analysis frame of the items `filters` select at any time (growth and baselines need the past; the
+    window is applied by the analysis functions), filtered here rather than in Chroma: the whole store comes
+    from its snapshot in about a second, and a customer's tier is then known from all their items."""
+    from ..analysis.filters import filter_frame
     from ..analysis.frame import load_frame
 
     frame = load_frame(feedback)
-    for column, value in (("category", category), ("channel", channel)):
-        if value:
-            frame = frame[frame[column].astype(object) == value]
+    if filters is not None:
+        frame = filter_frame(frame, filters, window=False)
     return frame.reset_index(drop=True)
 
 
@@ -96,9 +106,9 @@ def demands(ctx, store, chroma_url, since, until, category, channel, limit, expl
     from ..analysis.priority import rank_demands
 
     feedback, settings = _open(ctx, store, chroma_url)
-    frame = _frame(feedback, category=category, channel=channel)
-    start, end = _parse_day(since, tz=settings.timezone), _parse_day(until, end=True, tz=settings.timezone)
-    ranked = rank_demands(frame, since=start, until=end, weights=settings.priority)[:limit]
+    filters = _selection(settings, since, until, category=category, channel=channel)
+    frame = _frame(feedback, filters)
+    ranked = rank_demands(frame, since=filters.since, until=filters.inclusive_until(), weights=settings.priority)[:limit]
     if as_json:
         return _emit_json([d.to_dict() for d in ranked])
     if not ranked:
@@ -108,22 +118,12 @@ def demands(ctx, store, chroma_url, since, until, category, channel, limit, expl
             click.echo(f"{rank}. {demand.explain()}\n")
         else:
             click.echo(f"{rank:>2}. {demand.priority:5.1f}  {demand.count:>5} items  {demand.label}")
-    unthemed = _unthemed(frame, start, end)
+    # items of the window in no theme (rank_demands does not rank them); undated ones count without a window
+    from ..analysis.filters import filter_frame
+
+    unthemed = int(filter_frame(frame, filters)["theme_id"].isna().sum())
     if ranked and unthemed:
         click.echo(f"({unthemed} items in this window are in no theme: one-offs, not ranked as a demand)")
-
-
-def _unthemed(frame, start: int | None, end: int | None) -> int:
-    """Items of the window in no theme (rank_demands does not rank them); undated ones count without a window."""
-    import pandas as pd
-
-    ts = pd.to_numeric(frame["ts"], errors="coerce")
-    inside = pd.Series(start is None and end is None, index=frame.index) | ts.notna()
-    if start is not None:
-        inside &= ts >= start
-    if end is not None:
-        inside &= ts < end
-    return int((frame["theme_id"].isna() & inside).sum())
 
 
 @cli.command()
@@ -139,9 +139,9 @@ def trends(ctx, store, chroma_url, since, until, by, interval, as_json):
     from ..analysis.trends import trends as compute_trends
 
     feedback, settings = _open(ctx, store, chroma_url)
-    report = compute_trends(_frame(feedback), by=by, interval=interval,
-                            since=_parse_day(since, tz=settings.timezone),
-                            until=_parse_day(until, end=True, tz=settings.timezone))
+    window = _selection(settings, since, until)
+    report = compute_trends(_frame(feedback), by=by, interval=interval, since=window.since,
+                            until=window.inclusive_until())
     if as_json:
         return _emit_json(report.to_dict())
     totals = report.totals
@@ -209,10 +209,10 @@ def report(ctx, store, chroma_url, since, until, out, title):
     if path.suffix.lower() not in (".html", ".htm", ".md"):
         raise ConfigError(f"--out must end in .html or .md, not '{path.name}'")
     feedback, settings = _open(ctx, store, chroma_url)
-    frame = _frame(feedback)
-    start, end = _parse_day(since, tz=settings.timezone), _parse_day(until, end=True, tz=settings.timezone)
+    window = _selection(settings, since, until)
     title = title or f"Customer demand report {since or 'start'} to {until or 'now'}"
-    sections = build_report(frame, since=start, until=end, actions=load_actions(feedback), weights=settings.priority)
+    sections = build_report(_frame(feedback), since=window.since, until=window.inclusive_until(),
+                            actions=load_actions(feedback), weights=settings.priority)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = render_markdown(sections, title) if path.suffix.lower() == ".md" else render_html(sections, title)
     path.write_text(text, encoding="utf-8")

@@ -140,16 +140,17 @@ def _iso(ts: int | None) -> str | None:
 @click.pass_context
 def search(ctx, query, store, chroma_url, k, since, until, channel, lang, source, customer, as_json):
     """Find feedback by meaning (any language), with filters."""
-    from ..store import FeedbackStore, build_where
+    from ..analysis.filters import Filters
+    from ..store import FeedbackStore
 
     settings = _settings(ctx, store=store, chroma_url=chroma_url)
     feedback = FeedbackStore.open(settings)
-    where = build_where(
-        since=_parse_day(since, tz=settings.timezone),
-        until=_parse_day(until, end=True, tz=settings.timezone),
-        channel=channel, lang=lang, source=source, customer_id=customer,
-    )
-    hits = feedback.search(query, k=k, where=where)
+    filters = Filters(since=_parse_day(since, tz=settings.timezone),
+                      until=_parse_day(until, end=True, tz=settings.timezone),
+                      channel=channel, lang=lang, source=source, customer_id=customer)
+    # a filtered vector search needs Chroma's `where`; values as typed (their stored spellings would cost
+    # reading every item, which a search does not otherwise do)
+    hits = feedback.search(query, k=k, where=filters.where())
     if as_json:
         return _emit_json([{"id": h.id, "score": h.score, "text": h.text, **h.metadata} for h in hits])
     if not hits:

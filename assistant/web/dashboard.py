@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .format import clip, parse_day, pct, shows_errors, signed
+from ..analysis.filters import Filters, filter_frame
+from .format import clip, page_filters, pct, shows_errors, signed
 from .state import WebState
 
 TOP_DEMANDS = 15
@@ -44,40 +45,28 @@ def filter_choices(state: WebState) -> dict[str, list[str]]:
 def dashboard_view(state: WebState, since: str | None = None, until: str | None = None, categories=(),
                    channels=(), langs=(), interval: str = "week") -> DashboardView:
     """The dashboard for a window and filters; computed once per store state and filters, shared by sessions."""
-    tz = state.settings.timezone
-    start, end = parse_day(since, tz=tz, name="From"), parse_day(until, end=True, tz=tz, name="To")
-    if start is not None and end is not None and start >= end:
+    filters = page_filters(since, until, tz=state.settings.timezone, category=categories, channel=channels,
+                           lang=langs)
+    if filters.since is not None and filters.until is not None and filters.since >= filters.until:
         from ..errors import ConfigError
 
         raise ConfigError(f"'From' ({since}) must be before 'To' ({until})")
-    params = (start, end, tuple(sorted(categories or ())), tuple(sorted(channels or ())), tuple(sorted(langs or ())),
-              interval)
-    return state.memo("dashboard", params, lambda: _compute(state, *params))
+    return state.memo("dashboard", (filters, interval), lambda: _compute(state, filters, interval))
 
 
-def _compute(state: WebState, start, end, categories, channels, langs, interval) -> DashboardView:
+def _compute(state: WebState, filters: Filters, interval: str) -> DashboardView:
     from ..analysis.priority import rank_demands
     from ..analysis.trends import trends
 
-    frame = state.frame()
-    mask = pd.Series(True, index=frame.index)
-    for column, chosen in (("category", categories), ("channel", channels), ("lang", langs)):
-        if chosen:
-            mask &= frame[column].astype(str).isin(chosen)
-    data = frame[mask]
-    ts = pd.to_numeric(data["ts"], errors="coerce")
-    inside = pd.Series(True, index=data.index)
-    if start is not None:
-        inside &= ts >= start
-    if end is not None:
-        inside &= ts < end
-    window = data[inside]
+    data = filter_frame(state.frame(), filters, window=False)  # all times: growth and baselines need the past
+    window = filter_frame(data, filters)
     if window.empty:
         return _empty("No feedback matches this date range and these filters.")
 
-    by_category = trends(data, by="category", interval=interval, since=start, until=end)
-    by_theme = trends(data, by="theme", interval=interval, since=start, until=end)
-    ranked = rank_demands(data, since=start, until=end, weights=state.settings.priority, limit=TOP_DEMANDS)
+    since, until = filters.since, filters.inclusive_until()
+    by_category = trends(data, by="category", interval=interval, since=since, until=until)
+    by_theme = trends(data, by="theme", interval=interval, since=since, until=until)
+    ranked = rank_demands(data, since=since, until=until, weights=state.settings.priority, limit=TOP_DEMANDS)
 
     volume = by_category.table[["start", "label", "count"]].rename(columns={"label": "category"})
     volume = volume[volume["count"] > 0].reset_index(drop=True)

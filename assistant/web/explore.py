@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..store import build_where
-from .format import parse_day, shows_errors
+from ..analysis.filters import filter_frame
+from .format import page_filters, shows_errors
 from .state import WebState
 
 COLUMNS = ["select", "score", "date", "channel", "lang", "sentiment", "category", "theme", "priority", "customer",
@@ -26,26 +26,18 @@ SENTIMENTS = ["negative", "neutral", "positive"]
 def search_items(state: WebState, query: str = "", *, k: int = 50, since: str | None = None,
                  until: str | None = None, categories=(), channels=(), langs=(), sentiments=()) -> pd.DataFrame:
     """Items nearest in meaning to `query` (or, without one, the highest-priority items) matching the filters."""
-    tz = state.settings.timezone
-    start, end = parse_day(since, tz=tz, name="From"), parse_day(until, end=True, tz=tz, name="To")
-    filters = {"category": list(categories or ()) or None, "channel": list(channels or ()) or None,
-               "lang": list(langs or ()) or None, "sentiment": list(sentiments or ()) or None}
+    filters = page_filters(since, until, tz=state.settings.timezone, category=categories, channel=channels,
+                           lang=langs, sentiment=sentiments)
     k = max(1, min(int(k or 50), 1000))
     if query and query.strip():
-        hits = state.store().search(query.strip(), k=k, where=build_where(since=start, until=end, **filters))
+        # a filtered vector search: Chroma's `where`, with each chosen value in its stored spelling(s), so it
+        # selects what the dashboard's filters select
+        where = filters.where(state.frame() if filters.exact() else None)
+        hits = state.store().search(query.strip(), k=k, where=where)
         rows = [{"id": h.id, "text": h.text, "score": h.score, **h.metadata} for h in hits]
         return _table(rows)
-    frame = state.frame()
-    mask = pd.Series(True, index=frame.index)
-    ts = pd.to_numeric(frame["ts"], errors="coerce")
-    if start is not None:
-        mask &= ts >= start
-    if end is not None:
-        mask &= ts < end
-    for column, chosen in filters.items():
-        if chosen:
-            mask &= frame[column].astype(str).isin(chosen)
-    chosen = frame[mask].sort_values(["priority", "ts"], ascending=False, na_position="last").head(k)
+    chosen = filter_frame(state.frame(), filters)
+    chosen = chosen.sort_values(["priority", "ts"], ascending=False, na_position="last").head(k)
     return _table(chosen.to_dict("records"))
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..analysis.filters import Filters
 from ..errors import AssistantError, ConfigError
 
 log = logging.getLogger("assistant.web")
@@ -70,6 +71,13 @@ def parse_day(value: str | None, *, end: bool = False, tz: str = "UTC", name: st
         return day_bound(str(value).strip(), end=end, tz=tz)
     except ValueError as exc:
         raise ConfigError(f"{name}: {exc}; use YYYY-MM-DD") from None
+
+
+def page_filters(since: str | None, until: str | None, *, tz: str, **chosen) -> Filters:
+    """What a page's From/To boxes and multi-selects choose, as the one `Filters` value the CLI and the agent
+    select items by (analysis/filters.py: values in any case, To is the whole day)."""
+    return Filters(since=parse_day(since, tz=tz, name="From"), until=parse_day(until, end=True, tz=tz, name="To"),
+                   **{column: tuple(sorted(values or ())) for column, values in chosen.items()})
 
 
 def pct(value: Any, digits: int = 0) -> str:
