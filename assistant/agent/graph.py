@@ -22,6 +22,7 @@ from .context import DataContext
 from .grounding import Grounds, GroundedStream
 from .grounding import problems as grounding_problems
 from .guard import DATA_BLOCK_RULE
+from .registry import DRAFTS
 from .router import Resolved, Route, resolve, vet_filters
 from .tools import (ToolResult, analyze_text, get_customer, measure_effect, search_feedback, top_demands,
                     trend_report)
@@ -35,6 +36,8 @@ VERBATIM_TOOLS = frozenset({"evaluate_effect"})
 
 class AgentState(TypedDict, total=False):
     question: str
+    draft_args: dict  # tone, theme, window, language of a reply or plan asked for directly
+    draft: Any  # the Draft a reply / plan node wrote
     history: list
     lang: str
     resolved: Resolved
@@ -97,10 +100,13 @@ def scope_text(route: Route, window: dict | None, lang: str) -> str:
     return (",范围:" + "、".join(bits)) if lang == "zh" else f" ({', '.join(bits)})"
 
 
-def build_routed_graph(ctx: DataContext, chat_model=None, prompts_dir=None, analyzer=None):
-    """route -> act -> respond, compiled. `chat_model` None = the no-LLM backend (rules and templates)."""
+def build_routed_graph(ctx: DataContext, chat_model=None, prompts_dir=None, analyzer=None, backend_label: str = "none"):
+    """route -> act -> respond, or route -> draft (a reply or a plan), compiled. `chat_model` None = the no-LLM
+    backend (rules and templates)."""
 
     def route_node(state: AgentState) -> dict:
+        if state.get("resolved") is not None:  # a reply or plan asked for directly: its route is given
+            return {"lang": language_of(state.get("question") or "")}
         resolved = resolve(state["question"], ctx, chat_model, prompts_dir, state.get("history"))
         for note in resolved.notes:
             _emit("notice", note)
@@ -110,8 +116,6 @@ def build_routed_graph(ctx: DataContext, chat_model=None, prompts_dir=None, anal
     def act_node(state: AgentState) -> dict:
         resolved = state["resolved"]
         route = resolved.route
-        if route.tool in ("draft_reply", "draft_plan"):
-            return {"results": []}  # the caller drafts (it needs the ids the route named)
         try:
             result = run_route(ctx, route, resolved.window, analyzer=analyzer)
         except ConfigError as exc:  # the data cannot answer as asked (no action date, no analysis): say so
@@ -151,14 +155,41 @@ def build_routed_graph(ctx: DataContext, chat_model=None, prompts_dir=None, anal
             return {"answer": state["facts"], "notices": list(state.get("notices", [])) + [note]}
         return {"answer": answer}
 
+    def draft_node(state: AgentState) -> dict:
+        """reply / plan: write the draft the route names (writing.py), streaming its events."""
+        from .writing import category_for, write_plan, write_reply
+
+        route, extra = state["resolved"].route, dict(state.get("draft_args") or {})
+        notices = list(state.get("notices", []))
+        if route.tool == "draft_reply":
+            events = write_reply(ctx, chat_model, backend_label, feedback_id=route.feedback_id,
+                                 customer_id=route.customer_id, tone=extra.get("tone", "friendly"),
+                                 notices=notices, question=state.get("question") or None)
+        else:
+            category = route.category or (None if extra.get("theme") else
+                                          category_for(ctx, route.topic or route.query))
+            events = write_plan(ctx, chat_model, backend_label, theme=extra.get("theme"), category=category,
+                                window=extra.get("window", state["resolved"].window), notices=notices,
+                                question=state.get("question") or None, language=extra.get("language", "en"))
+        draft = None
+        for event in events:
+            if event.kind == "done":
+                draft = event.data
+            else:
+                _emit(event.kind, event.data)
+        return {"draft": draft}
+
     graph = StateGraph(AgentState)
     graph.add_node("route", route_node)
     graph.add_node("act", act_node)
     graph.add_node("respond", respond_node)
+    graph.add_node("draft", draft_node)
     graph.add_edge(START, "route")
-    graph.add_edge("route", "act")
+    graph.add_conditional_edges("route", lambda s: "draft" if s["resolved"].route.tool in DRAFTS else "act",
+                                ["draft", "act"])
     graph.add_edge("act", "respond")
     graph.add_edge("respond", END)
+    graph.add_edge("draft", END)
     return graph.compile()
 
 

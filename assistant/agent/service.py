@@ -8,7 +8,6 @@ are ids the tools returned, filtered to those the text actually marks.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -17,9 +16,8 @@ from ..settings import Settings
 from ..store import FeedbackStore
 from .compose import Citations, finalize, language_of
 from .context import DataContext
-from .drafting import (load_policy, plan_context, plan_head, plan_tail, plan_without_model, quotes_block,
-                       reply_context, reply_variables, reply_without_model)
-from .guard import DATA_BLOCK_RULE, looks_like_injection
+from .guard import injection_notes
+from .router import Resolved, Route
 from .types import Answer, Draft, Event, ToolCall
 
 
@@ -60,27 +58,24 @@ class Assistant:
             return
         yield from self._answer_routed(question, history, backend, chat, notices)
 
-    def _answer_routed(self, question, history, backend, chat, notices) -> Iterator[Event]:
+    def _answer_routed(self, question, history, backend, chat, notices, *, resolved=None,
+                       draft_args=None) -> Iterator[Event]:
+        """Run the routed graph: a data question is answered from its tool's facts; a reply or plan (named
+        in the question, or asked for directly with `resolved`) is written by the graph's draft node."""
         from .graph import build_routed_graph
 
-        graph = build_routed_graph(self.ctx, chat, self.settings.prompts_dir, self._get_analyzer())
+        graph = build_routed_graph(self.ctx, chat, self.settings.prompts_dir, self._get_analyzer(), backend.label)
         state: dict = {}
-        for mode, payload in graph.stream({"question": question, "history": list(history or []), "notices": []},
-                                          stream_mode=["custom", "values"]):
+        start = {"question": question, "history": list(history or []), "notices": list(notices),
+                 "resolved": resolved, "draft_args": draft_args or {}}
+        for mode, payload in graph.stream(start, stream_mode=["custom", "values"]):
             if mode == "custom":
                 kind, data = payload
                 yield Event(kind, data)
             else:
                 state = payload
-        resolved = state["resolved"]
-        if resolved.route.tool == "draft_reply":
-            yield from self._draft_reply_events(backend, chat, resolved.route.feedback_id, resolved.route.customer_id,
-                                                "friendly", notices + resolved.notes, question)
-            return
-        if resolved.route.tool == "draft_plan":
-            yield from self._draft_plan_events(backend, chat, None, resolved.route.category
-                                               or self._category_for(resolved.route.topic or resolved.route.query),
-                                               resolved.window, notices + resolved.notes, question)
+        if state.get("draft") is not None:
+            yield Event("done", state["draft"])
             return
         result = state["results"][0]
         cites: Citations = state["cites"]
@@ -92,8 +87,8 @@ class Assistant:
         if chat is None:
             used = list(cites.ids)
         facts = [_facts(result, state["facts"])]
-        yield Event("done", self._answer_obj(question, text, used, cites, [result], backend, notices + state.get(
-            "notices", []) + _injection_notes(self.ctx.evidence(cites.ids)), language_of(question), facts))
+        yield Event("done", self._answer_obj(question, text, used, cites, [result], backend, state.get(
+            "notices", []) + injection_notes(self.ctx.evidence(cites.ids)), language_of(question), facts))
 
     def _answer_free(self, question, history, backend, chat, notices) -> Iterator[Event]:
         """Free tool calling (opt-in). Text is held back until a tool has answered, then released through
@@ -168,7 +163,7 @@ class Assistant:
             text += ("\n来源:" if lang == "zh" else "\nSources: ") + " ".join(f"[{cites.ids.index(i) + 1}]" for i in used)
         facts = [_facts(r, t) for r, t in zip(results, described)]
         yield Event("done", self._answer_obj(question, text, used, cites, results, backend,
-                                             notices + free_notices + _injection_notes(self.ctx.evidence(cites.ids)),
+                                             notices + free_notices + injection_notes(self.ctx.evidence(cites.ids)),
                                              lang, facts))
 
     def _answer_obj(self, question, text, used, cites, results, backend, notices, lang, facts=None) -> Answer:
@@ -181,90 +176,27 @@ class Assistant:
                       tool_calls=[ToolCall(r.name, r.arguments) for r in results], backend=backend.label,
                       notices=list(dict.fromkeys(notices)), language=lang, facts=list(facts or []))
 
-    def _category_for(self, query: str | None) -> str | None:
-        """The category most of the feedback matching a phrase falls in (for 'plan for <problem>')."""
-        if not query:
-            return None
-        hits = self.ctx.store.search(query, k=30)
-        cats = [h.metadata.get("category") for h in hits if h.metadata.get("category")]
-        return max(set(cats), key=cats.count) if cats else None
-
-    # ------------------------------------------------------------------ replies
+    # ------------------------------------------------------------------ replies and plans
     def reply(self, feedback_id: str | None = None, customer_id: str | None = None, tone: str = "friendly") -> Draft:
         return _last(self.stream_reply(feedback_id, customer_id, tone))
 
     def stream_reply(self, feedback_id=None, customer_id=None, tone: str = "friendly") -> Iterator[Event]:
-        yield from self._with_fallback(lambda b, c, notes: self._draft_reply_events(
-            b, c, feedback_id, customer_id, tone, notes, None))
+        route = Resolved(route=Route(tool="draft_reply", feedback_id=feedback_id, customer_id=customer_id),
+                         decided_by="request")
+        yield from self._with_fallback(lambda b, c, notes: self._answer_routed(
+            "", None, b, c, notes, resolved=route, draft_args={"tone": tone}))
 
-    def _draft_reply_events(self, backend, chat, feedback_id, customer_id, tone, notices, question) -> Iterator[Event]:
-        target, customer, cites, evidence = reply_context(self.ctx, feedback_id=feedback_id, customer_id=customer_id)
-        lang = _reply_language(target, customer)
-        yield Event("tool", ToolCall("customer_history", {"customer_id": customer_id or target.get("customer_id"),
-                                                          "feedback_id": target["id"]}))
-        policy = load_policy(self.settings.reply_policy)
-        context = {"target": target["id"], "customer": customer.data["profile"] if customer else None,
-                   "history": customer.data["history"] if customer else []}
-        notes = list(notices) + _injection_notes(evidence)
-        if chat is None:
-            text = reply_without_model(target, customer, lang)
-            notes.append("drafting needs a language model: showing what the reply should address")
-            yield Event("token", text)
-        else:
-            from .prompts import load_prompt, to_langchain
-
-            messages = load_prompt("reply", self.settings.prompts_dir).render(
-                **reply_variables(target, customer, evidence, tone, lang, policy, DATA_BLOCK_RULE))
-            text = yield from _stream_text(chat, to_langchain(messages))
-            text, broken = policy.enforce(text.strip(), lang)
-            if broken:
-                notes.append(f"removed promises the reply policy does not allow: {', '.join(broken)}")
-        yield Event("done", Draft("reply", text, citations=[target["id"]], evidence=evidence, context=context,
-                                  backend=backend.label, notices=list(dict.fromkeys(notes)), language=lang))
-
-    # ------------------------------------------------------------------ plans
     def plan(self, theme=None, category=None, since=None, until=None, language: str = "en") -> Draft:
         return _last(self.stream_plan(theme, category, since, until, language))
 
     def stream_plan(self, theme=None, category=None, since=None, until=None, language: str = "en") -> Iterator[Event]:
-        window = {"since": since, "until": until} if since or until else None
-        yield from self._with_fallback(lambda b, c, notes: self._draft_plan_events(
-            b, c, theme, category, window, notes, None, language))
-
-    def _draft_plan_events(self, backend, chat, theme, category, window, notices, question,
-                           language: str = "en") -> Iterator[Event]:
         if not theme and not category:
             raise ConfigError("say which demand to plan for: a theme (see `assistant demands`) or a category")
-        since, until = (window or {}).get("since"), (window or {}).get("until")
-        facts, cites, evidence = plan_context(self.ctx, theme=theme, category=category, since=since, until=until)
-        yield Event("tool", ToolCall("top_demands", {k: v for k, v in {"theme": theme, "category": category,
-                                                                      "since": since, "until": until}.items() if v}))
-        lang = language_of(question) if question else ("zh" if language == "zh" else "en")
-        notes = list(notices) + _injection_notes(evidence)
-        used = list(cites.ids)
-        if chat is None:
-            text = plan_without_model(facts, cites, evidence, lang)
-            notes.append("drafting actions needs a language model: showing the evidence and KPI")
-            yield Event("token", text)
-        else:
-            from .prompts import load_prompt, to_langchain
-
-            head = plan_head(facts, lang)
-            yield Event("token", head)
-            messages = load_prompt("plan", self.settings.prompts_dir).render(
-                demand=facts["demand"], numbers=facts["numbers"], quotes=quotes_block(cites, evidence),
-                language="Chinese (简体中文)" if lang == "zh" else "English", data_rule=DATA_BLOCK_RULE)
-            raw = yield from _stream_text(chat, to_langchain(messages))
-            middle, _ = finalize(_drop_sections(raw, ("problem", "kpi", "evidence", "问题", "证据")), cites)
-            tail = plan_tail(facts, cites, evidence, lang)
-            yield Event("token", tail)
-            text = head + middle + tail
-        for n, item in enumerate(cites.ids, 1):
-            if item in evidence:
-                evidence[item]["marker"] = n
-        yield Event("done", Draft("plan", text, citations=used, evidence=evidence,
-                                  context={k: v for k, v in facts.items() if k != "breakdown"}, backend=backend.label,
-                                  notices=list(dict.fromkeys(notes)), language=lang))
+        window = {"since": since, "until": until} if since or until else None
+        route = Resolved(route=Route(tool="draft_plan", category=category), decided_by="request")
+        yield from self._with_fallback(lambda b, c, notes: self._answer_routed(
+            "", None, b, c, notes, resolved=route,
+            draft_args={"theme": theme, "window": window, "language": language}))
 
     # ------------------------------------------------------------------ helpers
     def _with_fallback(self, make) -> Iterator[Event]:
@@ -306,23 +238,6 @@ def _facts(result, text: str) -> dict:
             "data": json.loads(json.dumps(result.data, ensure_ascii=False, default=str))}
 
 
-def _stream_text(chat, messages) -> Iterator[Event]:
-    parts = []
-    try:
-        for chunk in chat.stream(messages):
-            text = chunk.content if isinstance(chunk.content, str) else ""
-            if text:
-                parts.append(text)
-                yield Event("token", text)
-    except AssistantError:
-        raise
-    except Exception as exc:
-        from ..llm import LLMError
-
-        raise LLMError(_first_line(exc)) from exc
-    return "".join(parts)
-
-
 def _is_model_failure(exc: Exception) -> bool:
     from ..llm import LLMError
 
@@ -331,25 +246,6 @@ def _is_model_failure(exc: Exception) -> bool:
 
 def _first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [exc.__class__.__name__])[0][:200]
-
-
-def _injection_notes(evidence: dict) -> list[str]:
-    flagged = [i for i, ev in evidence.items() if looks_like_injection(ev.get("text") or "")]
-    return [f"feedback {', '.join(flagged)} contains instruction-like text; it was treated as data"] if flagged else []
-
-
-def _reply_language(target: dict, customer) -> str:
-    lang = target.get("lang")
-    if lang in ("zh", "en"):
-        return lang
-    return "zh" if re.search(r"[\u4e00-\u9fff]", target.get("text") or "") else "en"
-
-
-def _drop_sections(text: str, names: tuple[str, ...]) -> str:
-    """The model's text without the sections code writes itself (a model adds them anyway)."""
-    parts = re.split(r"(?m)^(?=#{1,3} )", text.strip())
-    kept = [p for p in parts if not any(p.lstrip("# ").lower().startswith(n) for n in names)]
-    return "".join(kept).strip()
 
 
 def _last(events: Iterator[Event]):
