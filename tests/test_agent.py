@@ -569,3 +569,14 @@ def test_bare_as_of_date_is_the_whole_day_outside_utc(store_settings, run_cli, m
     args = json.loads(out)["tool_calls"][0]["arguments"]
     # 'today' in Shanghai is the whole local day, not the part before 07:59:59
     assert args["since"].startswith("2026-09-10T00:00:00+08:00") and args["until"].startswith("2026-09-10T23:59:59")
+
+
+def test_every_registered_tool_has_a_describer_and_a_route():
+    from typing import get_args
+
+    from assistant.agent.compose import _DESCRIBERS
+    from assistant.agent.registry import DRAFTS, TOOLS
+    from assistant.agent.router import Route
+
+    assert set(TOOLS) == set(_DESCRIBERS)
+    assert set(get_args(Route.model_fields["tool"].annotation)) == set(TOOLS) | set(DRAFTS)

@@ -22,10 +22,9 @@ from .context import DataContext
 from .grounding import Grounds, GroundedStream
 from .grounding import problems as grounding_problems
 from .guard import DATA_BLOCK_RULE
-from .registry import DRAFTS
+from .registry import DRAFTS, TOOLS
 from .router import Resolved, Route, resolve, vet_filters
-from .tools import (ToolResult, analyze_text, get_customer, measure_effect, search_feedback, top_demands,
-                    trend_report)
+from .tools import ToolResult
 from .types import ToolCall
 
 
@@ -57,31 +56,34 @@ def _emit(kind: str, data: Any) -> None:
 
 
 def run_route(ctx: DataContext, route: Route, window: dict | None, *, analyzer=None) -> ToolResult:
-    """Run the data tool a route names, with its time window (draft_* are handled by the drafting code)."""
+    """Run the data tool a route names (from the registry), with its time window and filters."""
     since = window["since"] if window else None
     until = window["until"] if window else None
     now = ctx.clock().isoformat()  # nothing after 'now' exists yet (matters with --as-of on historical data)
     if until is None or until > now:
         until = now
-    if route.tool == "top_demands":
-        return top_demands(ctx, since=since, until=until, category=route.category, channel=route.channel,
-                           tier=route.tier, sentiment=route.sentiment, topic=route.topic)
-    if route.tool == "trends":
-        return trend_report(ctx, by=route.by or "category", interval="week", since=since, until=until,
-                            category=route.category, channel=route.channel, sentiment=route.sentiment,
-                            topic=route.topic)
-    if route.tool == "customer_history" and route.customer_id:
-        return get_customer(ctx, route.customer_id)
-    if route.tool == "analyze_text" and route.query:
-        return analyze_text(ctx, route.query, analyzer=analyzer)
-    if route.tool == "evaluate_effect":
+    name = route.tool
+    filters = {"category": route.category, "channel": route.channel}
+    if name == "top_demands":
+        args = dict(since=since, until=until, **filters, tier=route.tier, sentiment=route.sentiment, topic=route.topic)
+    elif name == "trends":
+        args = dict(by=route.by or "category", interval="week", since=since, until=until, **filters,
+                    sentiment=route.sentiment, topic=route.topic)
+    elif name == "customer_history" and route.customer_id:
+        args = dict(customer_id=route.customer_id)
+    elif name == "analyze_text" and route.query:
+        args = dict(text=route.query)
+    elif name == "evaluate_effect":
         topic = route.topic or route.query
         query = None if route.category and not topic else topic
         # a date in the question is the action's date, not a window: compare up to 'now'
-        return measure_effect(ctx, query=query, category=route.category if not query else None,
-                              action_date=route.action_date, until=now)
-    return search_feedback(ctx, route.topic or "", since=since, until=until, channel=route.channel, tier=route.tier,
-                           category=route.category, sentiment=route.sentiment)
+        args = dict(query=query, category=route.category if not query else None, action_date=route.action_date,
+                    until=now)
+    else:
+        name = "search_feedback"
+        args = dict(query=route.topic or "", since=since, until=until, **filters, tier=route.tier,
+                    sentiment=route.sentiment)
+    return TOOLS[name].run(ctx, analyzer=analyzer, **args)
 
 
 def scope_text(route: Route, window: dict | None, lang: str) -> str:
@@ -227,8 +229,6 @@ def build_free_agent(ctx: DataContext, chat_model, cites: Citations, results: li
     an unknown or unasked-for category, channel or tier is dropped, and the tool's output says so."""
     from langchain.agents import create_agent
     from langchain_core.tools import StructuredTool
-
-    from .registry import TOOLS
 
     def wrap(spec):
         def run(**kwargs):
