@@ -107,6 +107,17 @@ def test_the_web_app_and_the_agent_share_one_frame(state, web_settings, tmp_path
     assert agent.frame() is merged  # the agent answers from the merged frame, without reading the store
 
 
+def test_a_frame_nobody_holds_is_freed(web_settings):
+    """The shared frames are held by their users only: an app that is gone leaves no copy behind, and a new
+    one reads the store itself (what bench/web.py measures as a new app's first view)."""
+    old = WebState(web_settings)
+    dashboard.dashboard_view(old)
+    del old
+    new = WebState(web_settings)
+    dashboard.dashboard_view(new)
+    assert new.loads == 1 and new.last_load_seconds > 0
+
+
 def test_chat_does_not_wait_for_the_dashboard_cache(state, web_settings):
     """Reading a large store for the dashboard takes long; the chat must answer meanwhile."""
     demo = build_app(web_settings, state=state)
