@@ -659,7 +659,8 @@ def run_backend(name: str, stores: dict, questions: list[Question], out: Path) -
                       + (f"   [{'; '.join(row['filter_wrong'] + row['unfaithful'])[:160]}]"
                          if not (row["filter_ok"] and row["faithful"]) else "")
                       + (f"   ERROR {row['error']}" if row["error"] else ""), flush=True)
-        return {"label": chain[0].label, "load": load, "rows": rows}
+        label = re.sub(r" at http://127\.0\.0\.1:\d+/v1", " (llama-cpp-python server on 127.0.0.1)", chain[0].label)
+        return {"label": label, "load": load, "rows": rows}
     finally:
         if server is not None:
             stop_server(server)
