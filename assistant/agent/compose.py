@@ -97,7 +97,7 @@ def _topic_line(r: ToolResult, zh: bool) -> str:
 
 def _search(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -> str:
     hits = [i for i in r.ids if i in ev]
-    query = r.arguments.get("query", "")
+    query = (r.data.get("topic") or {}).get("topic") or r.arguments.get("query", "")
     matched = r.data.get("matched", len(hits))
     if not hits:
         if query:

@@ -118,6 +118,8 @@ def build_routed_graph(ctx: DataContext, chat_model=None, prompts_dir=None, anal
     def act_node(state: AgentState) -> dict:
         resolved = state["resolved"]
         route = resolved.route
+        if route.topic and route.tool in ("search_feedback", "top_demands", "trends", "evaluate_effect"):
+            route = _bilingual(route)
         try:
             result = run_route(ctx, route, resolved.window, analyzer=analyzer)
         except ConfigError as exc:  # the data cannot answer as asked (no action date, no analysis): say so
@@ -133,6 +135,28 @@ def build_routed_graph(ctx: DataContext, chat_model=None, prompts_dir=None, anal
         facts = describe(result, evidence, cites, lang, scope)
         brief = describe(result, evidence, Citations(), lang, scope, brief=True) if chat_model is not None else facts
         return {"results": [result], "cites": cites, "facts": facts, "brief": brief}
+
+    def _bilingual(route: Route) -> Route:
+        """A topic in another language than most of the store's feedback, said in both (topic.PHRASINGS):
+        e5 matches a short query across languages too loosely to trust, so a model translates it."""
+        from .topic import PHRASINGS, store_language, topic_language, translate_topic
+
+        target = store_language(ctx.frame())
+        if target is None or topic_language(route.topic) == target:
+            return route
+        if chat_model is None:
+            _emit("notice", "the topic is in another language than most of the feedback; without a language model "
+                            "it matches across languages only where the meaning is unmistakable")
+            return route
+        try:
+            translated = translate_topic(chat_model, route.topic, target, prompts_dir)
+        except Exception as exc:  # noqa: BLE001 - a failed translation only narrows the match
+            _emit("notice", f"could not translate the topic ({str(exc).splitlines()[0][:100]})")
+            return route
+        if not translated:
+            return route
+        _emit("notice", f"matched “{route.topic}” also as “{translated}” (the language of most of the feedback)")
+        return route.model_copy(update={"topic": f"{route.topic}{PHRASINGS}{translated}"})
 
     def respond_node(state: AgentState) -> dict:
         if not state.get("results"):

@@ -49,12 +49,33 @@ def cn_number(text: str) -> int | None:
     return total + section + (digit or 0)
 
 
+_MONTHS = {m: n for n, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                                        "dec"), 1)}
+# dates as people write them, read as ISO tokens ("2019年3月1日" -> 2019-03-01, "March 2019" -> 2019-03, "3月1日" -> 03-01)
+_WORDY_DATES = [
+    (re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"),
+     lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}"),
+    (re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月"), lambda m: f"{m[1]}-{int(m[2]):02d}"),
+    (re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"), lambda m: f"{int(m[1]):02d}-{int(m[2]):02d}"),
+    (re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+"
+                r"((?:19|20)\d\d)\b", re.I), lambda m: f"{m[3]}-{_MONTHS[m[1].lower()]:02d}-{int(m[2]):02d}"),
+    (re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+((?:19|20)\d\d)\b", re.I),
+     lambda m: f"{m[2]}-{_MONTHS[m[1].lower()]:02d}"),
+    (re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b", re.I),
+     lambda m: f"{_MONTHS[m[1].lower()]:02d}-{int(m[2]):02d}"),
+]
+
+
 def figures(text: str, *, skip_quotes: bool = True) -> list[str]:
     """The figures a text states: numbers (dates as one token, markers excluded) and Chinese counts."""
     value = MARKER.sub(" ", text)
     if skip_quotes:  # a figure inside a customer's quote is no fact (and is checked as a quote instead)
         value = _QUOTED.sub(" ", value)
-    dates = _DATE.findall(value)
+    dates = []
+    for pattern, iso in _WORDY_DATES:
+        dates += [iso(m) for m in pattern.finditer(value)]
+        value = pattern.sub(" ", value)
+    dates += _DATE.findall(value)
     value = _DATE.sub(" ", value)
     out = dates + [m.group(0).rstrip("%").replace(",", "") for m in _NUMBER.finditer(value)]
     out += [str(n) for m in _CN_COUNT.finditer(value) if (n := cn_number(m.group(1))) is not None]
@@ -77,6 +98,7 @@ class Grounds:
 
     def __post_init__(self) -> None:
         known = {t for src in [*self.facts, self.question] for t in figures(src)}
+        known |= {part for t in known if _DATE.fullmatch(t) for part in (t[:7], t[5:])}  # its month, its day
         self.known = known | {t.lstrip("0") or "0" for t in known}
         self._corpus = [_norm(t) for t in self.texts]  # a quote must be something a customer wrote
         self.keywords = {re.sub(r"^\d+[.)]\s*", "", w.strip().lower()) for f in self.facts
@@ -160,14 +182,22 @@ def problems(text: str, grounds: Grounds) -> list[str]:
 
 
 class GroundedStream:
-    """Passes a model's streamed text through, holding back what must be checked before anyone sees it:
-    a `[n]` marker until it is known to point at a tool result (else it is dropped), a figure until it is
-    complete and known, a quoted passage until it closes and is found in an item. `failed` names the first
-    thing that was not grounded; nothing after it is released."""
+    """Passes a model's streamed text through, holding back what must be checked before anyone sees it.
+
+    A `[n]` marker is held until it is known to point at a tool result (else it is dropped). From the first
+    figure or quote of a clause, the rest of the clause is held until it ends and is checked whole (a date
+    such as "March 1, 2019" or "3月1日" needs its words; a quote must close): released when its figures are
+    in the facts and its quotes in an item, else `failed` says why and nothing more is released.
+    Text before a clause's first figure streams at once."""
+
+    _END = "。!?!?;;\n"
 
     def __init__(self, grounds: Grounds | None, markers: int):
         self.grounds, self.markers = grounds, markers
-        self.buffer, self.mode = "", ""
+        self.mark = ""  # a "[..." being read
+        self.line = ""  # the current clause's text already released
+        self.held = ""  # held back since the clause's first figure or quote
+        self.closer: str | None = None  # the closing mark of a quote being read
         self.failed: str | None = None
 
     def feed(self, text: str) -> str:
@@ -175,81 +205,79 @@ class GroundedStream:
         for ch in text:
             if self.failed:
                 break
-            self._step(ch, out)
+            self._marker(ch, out)
         return "".join(out)
 
     def flush(self) -> str:
         out: list[str] = []
-        if self.mode and not self.failed:
-            self._close(out)
+        self.mark = ""  # an unfinished marker at the end is dropped
+        if not self.failed:
+            self._release(out)
         return "".join(out)
 
-    def _step(self, ch: str, out: list[str]) -> None:
-        mode = self.mode
-        if mode == "marker":
-            self.buffer += ch
+    def _marker(self, ch: str, out: list[str]) -> None:
+        if self.mark:
+            self.mark += ch
             if ch == "]":
-                inner = self.buffer[1:-1]
+                inner, self.mark = self.mark[1:-1], ""
                 if inner.isdigit() and 1 <= int(inner) <= self.markers:
-                    out.append(self.buffer)
-                self.buffer, self.mode = "", ""
-            elif not ch.isdigit() or len(self.buffer) > 5:
-                held, self.buffer, self.mode = self.buffer, "", ""
-                out.append("[")
-                for c in held[1:]:  # ordinary bracketed text: run it through the other checks
-                    self._step(c, out)
-            return
-        if mode == "quote":
-            self.buffer += ch
-            if ch == _QUOTES[self.buffer[0]] and len(self.buffer) > 1:
-                self._close(out)
-            elif len(self.buffer) > 600:  # an unclosed quote: check what there is
-                self._close(out)
-            return
-        if mode == "number":
-            if ch.isdigit() or (ch in ".,-%" and self.buffer[-1].isdigit()) or (ch.isdigit() and self.buffer[-1] in ".,-"):
-                self.buffer += ch
-                return
-            self._close(out)
-        elif mode == "cn":
-            if ch in _CN_NUMERAL:
-                self.buffer += ch
-                return
-            self._close(out, counter=ch in _CN_COUNTERS)
-        if self.failed:
+                    self._clause(f"[{inner}]", out)
+            elif not ch.isdigit() or len(self.mark) > 5:
+                held, self.mark = self.mark, ""
+                self._clause("[", out)
+                for c in held[1:]:  # ordinary bracketed text: through the other checks
+                    self._marker(c, out)
             return
         if ch == "[":
-            self.buffer, self.mode = ch, "marker"
-        elif ch in _QUOTES and self.grounds is not None:
-            self.buffer, self.mode = ch, "quote"
-        elif ch.isdigit() and self.grounds is not None:
-            self.buffer, self.mode = ch, "number"
-        elif ch in _CN_NUMERAL and self.grounds is not None:
-            self.buffer, self.mode = ch, "cn"
+            self.mark = ch
         else:
-            out.append(ch)
+            self._clause(ch, out)
 
-    def _close(self, out: list[str], counter: bool = True) -> None:
-        held, mode = self.buffer, self.mode
-        self.buffer, self.mode = "", ""
-        if mode == "marker":
-            return  # an unfinished marker at the end: dropped
-        if mode == "number":
-            tail = len(held) - len(held.rstrip(".,-"))
-            token, rest = held[: len(held) - tail], held[len(held) - tail:]
-            wrong = unsupported(token, self.grounds)
-            if wrong:
-                self.failed = f"a figure that is not in the data ({wrong[0]})"
-                return
-            out.append(token + rest)
-        elif mode == "cn":
-            value = cn_number(held)
-            if counter and value is not None and not self.grounds.knows(str(value)):
-                self.failed = f"a figure that is not in the data ({held})"
-                return
-            out.append(held)
-        elif mode == "quote":
-            if not self.grounds.quoted(held[1:-1] if held[-1] == _QUOTES[held[0]] else held[1:]):
-                self.failed = f"a quote that is in no cited item (“{held[1:41]}”)"
-                return
-            out.append(held)
+    def _clause(self, piece: str, out: list[str]) -> None:
+        if self.grounds is None:
+            out.append(piece)
+            return
+        if len(piece) > 1:  # a marker: part of whatever the clause is doing
+            self._emit(piece, out)
+            return
+        ch = piece
+        if self.closer:
+            self.held += ch
+            if ch == self.closer:
+                self.closer = None
+            elif len(self.held) > 800:  # an unclosed quote: check what there is
+                self.closer = None
+                self._release(out)
+            return
+        if ch in _QUOTES:
+            self.held += ch
+            self.closer = _QUOTES[ch]
+            return
+        if self.held or ch.isdigit() or ch in _CN_NUMERAL:
+            self.held += ch
+        else:
+            self._emit(ch, out)
+        if ch in self._END or (ch == " " and (self.line + self.held).endswith(". ")) or len(self.held) > 400:
+            self._release(out)
+
+    def _emit(self, text: str, out: list[str]) -> None:
+        if self.held:
+            self.held += text
+        else:
+            out.append(text)
+            self.line += text
+
+    def _release(self, out: list[str]) -> None:
+        held, clause = self.held, self.line + self.held
+        self.line = self.held = ""
+        if not held:
+            return
+        wrong = unsupported(clause, self.grounds)
+        if wrong:
+            self.failed = f"a figure that is not in the data ({wrong[0]})"
+            return
+        quotes = invented_quotes(clause, self.grounds)
+        if quotes:
+            self.failed = f"a quote that is in no cited item (“{quotes[0][:40]}”)"
+            return
+        out.append(held)

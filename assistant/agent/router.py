@@ -129,11 +129,19 @@ def route_by_rules(question: str, ctx: DataContext, window: TimeWindow | None = 
     about = re.sub(r"\bplans?\b", " ", query or "", flags=re.I) if tool == "draft_plan" else query
     topic = None if tool in ("analyze_text", "customer_history", "draft_reply") else \
         _topic(about, category, [channel, tier], ctx)
+    if topic and category and not _says_category_name(text, category):
+        category = None  # "price increase" is a topic; zero-shot categories would only lose some of its items
     return Route(
         tool=tool, query=topic if tool == "search_feedback" else query, topic=topic, category=category,
         channel=channel, tier=tier, sentiment=sentiment_asked(text), customer_id=customer,
         feedback_id=feedback.group(1) if feedback else None, action_date=_action_date(text, ctx), by=_by(text),
     )
+
+
+def _says_category_name(text: str, name: str) -> bool:
+    """True when the question names the category itself ("pricing", "debt collection"), not just a word near it."""
+    lowered = text.lower()
+    return any(re.search(rf"\b{re.escape(w)}", lowered) for w in (name.lower(), name.lower().replace("_", " ")))
 
 
 def sentiment_asked(text: str) -> str | None:

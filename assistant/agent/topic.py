@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, Field
 
 # robust z above the background: 3.0 keeps ~0.1% of unrelated items of a normal background; measured on
 # real sets in docs/quality.md (bench/topic_scope.py)
@@ -54,7 +55,7 @@ class TopicMatch:
         return sorted(self.ids, key=lambda i: -self.scores.get(i, -2.0))
 
     def describe(self) -> dict:
-        return {"topic": self.topic, "matched": len(self.ids), "by_meaning": self.by_meaning,
+        return {"topic": self.topic.replace(PHRASINGS, " / "), "matched": len(self.ids), "by_meaning": self.by_meaning,
                 "by_words": self.by_words, "cutoff": None if self.cutoff is None else round(self.cutoff, 3)}
 
 
@@ -104,8 +105,28 @@ def match_topic_words(topic: str, frame: pd.DataFrame) -> set[str]:
     return found
 
 
+PHRASINGS = " | "  # "信用报告错误 | credit report errors": one topic said in several languages
+
+
 def match_topic(ctx, topic: str, frame: pd.DataFrame, *, z: float = Z_MEANING) -> TopicMatch:
-    """The ids in `frame` (already filtered) that are about `topic`, by meaning or by words.
+    """The ids in `frame` about `topic`; a topic given in several phrasings ("a | b", e.g. the question's
+    words and their translation into the store's language) matches what any phrasing matches."""
+    phrasings = [p.strip() for p in topic.split(PHRASINGS) if p.strip()]
+    if len(phrasings) <= 1:
+        return _match_one(ctx, topic.strip(), frame, z=z)
+    parts = [_match_one(ctx, p, frame, z=z) for p in phrasings]
+    meaning = set().union(*(m.meaning_ids for m in parts))
+    words = set().union(*(m.word_ids for m in parts))
+    scores: dict[str, float] = {}
+    for m in parts:
+        for i, s in m.scores.items():
+            scores[i] = max(s, scores.get(i, -2.0))
+    ids = [i for i in frame["id"] if i in meaning or i in words]
+    return TopicMatch(topic, ids, len(meaning), len(words), parts[0].cutoff, scores, meaning, words)
+
+
+def _match_one(ctx, topic: str, frame: pd.DataFrame, *, z: float = Z_MEANING) -> TopicMatch:
+    """The ids in `frame` (already filtered) that are about one phrasing of a topic, by meaning or by words.
 
     By meaning, an item's similarity is measured against the background of its own language (e5 vectors
     carry their language: a Chinese query is nearer to every Chinese item than to any English one, so one
@@ -127,7 +148,7 @@ def match_topic(ctx, topic: str, frame: pd.DataFrame, *, z: float = Z_MEANING) -
             mask = langs == lang
             if mask.sum() >= 20:
                 stats[lang] = _location(background[mask] @ query)
-        asked = "zh" if _CJK_RUN.search(topic) or re.search(r"[\u4e00-\u9fff]", topic) else "en"
+        asked = topic_language(topic)
         cutoff = stats.get(asked, stats["*"])[0] + z * stats.get(asked, stats["*"])[1]
         item_lang = dict(zip(frame["id"], frame["lang"].astype("string").fillna("")))
         patterns = [p for alternative in word_patterns(topic) for p in alternative]
@@ -152,3 +173,34 @@ def _location(sims: np.ndarray) -> tuple[float, float]:
     """Median and robust spread (1.4826 x MAD) of a background's similarities to a query."""
     median = float(np.median(sims))
     return median, 1.4826 * float(np.median(np.abs(sims - median))) or float(sims.std()) or 1e-6
+
+
+def store_language(frame: pd.DataFrame) -> str | None:
+    """'en' or 'zh' when most of the items are in that language (a topic in the other one is translated)."""
+    counts = frame["lang"].astype("string").value_counts(normalize=True)
+    top = counts.index[0] if len(counts) else None
+    return top if top in ("en", "zh") and counts.iloc[0] >= 0.7 else None
+
+
+def topic_language(topic: str) -> str:
+    return "zh" if re.search(r"[\u4e00-\u9fff]", topic) else "en"
+
+
+class Translation(BaseModel):
+    """A topic in another language (the model fills this; code checks it)."""
+
+    text: str = Field(min_length=1, max_length=80)
+
+
+def translate_topic(chat_model, topic: str, language: str, prompts_dir=None) -> str | None:
+    """The topic in `language` ('en' or 'zh') by one schema-checked model step, or None when the model's
+    answer is not in that language (a 1.5B model sometimes echoes its input)."""
+    from ..llm import structured_call
+    from .prompts import load_prompt, to_langchain
+
+    messages = load_prompt("translate", prompts_dir).render(
+        topic=topic, language="Chinese (简体中文)" if language == "zh" else "English")
+    text = structured_call(chat_model, Translation, to_langchain(messages)).text.strip()
+    if topic_language(text) != language or text.lower() == topic.lower():
+        return None
+    return text
