@@ -1,4 +1,4 @@
-"""Shared fixtures: isolated settings, a hashing embedder, temporary stores, a real Chroma server."""
+"""Shared fixtures: isolated settings, a hashing embedder, temporary stores, real Chroma and llama.cpp servers."""
 
 from __future__ import annotations
 
@@ -76,6 +76,38 @@ def chroma_server(tmp_path_factory):
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory):
+    """llama-cpp-python's real OpenAI-compatible server on 127.0.0.1 with the packaged GGUF, for the session.
+
+    Yields the base URL (…/v1); the model answers as `local-qwen`. Stopped with SIGTERM (killed if it lingers).
+    """
+    from assistant.llm.gguf import ensure_local_model
+    from assistant.settings import Settings
+
+    model = ensure_local_model(Settings(_env_file=None))  # assembled from the part packages on first use
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("llama-server")
+    log = (folder / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
+         "--n_ctx", "8192", "--n_threads", "2", "--chat_format", "chatml-function-calling",
+         "--model_alias", "local-qwen"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    wait_until_serving(f"{url}/models", proc, folder / "server.log", "llama_cpp.server", timeout=180, poll=1,
+                       request_timeout=2, tail=3000)
+    yield url
+    proc.terminate()  # SIGTERM: uvicorn shuts down cleanly
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
     log.close()
 
 
