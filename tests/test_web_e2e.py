@@ -103,7 +103,7 @@ def screenshot(page, name: str) -> None:
 def test_chat_answers_with_clickable_citations(page):
     page.locator("#chat-backend").get_by_text("none").wait_for()
     question = page.locator("#chat-question textarea")
-    question.fill("What do customers say about the price increase?")
+    question.fill("What do customers say about pricing?")
     question.press("Enter")
     bot = page.locator('[data-testid="bot"]').filter(has_text="[1]").last
     bot.wait_for()

@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
-_DATE = re.compile(r"\b20\d\d-\d\d-\d\d\b")
+_DATE = re.compile(r"(?<!\d)(?:19|20)\d\d-\d\d-\d\d(?!\d)")  # digits only: Chinese text may touch it
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:[.,]\d+)*%?")
 # quoted passages: curly, corner brackets, straight double quotes
 _QUOTES = {"“": "”", "「": "」", "『": "』", '"': '"', "‘": "’"}
