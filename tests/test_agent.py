@@ -580,3 +580,20 @@ def test_every_registered_tool_has_a_describer_and_a_route():
 
     assert set(TOOLS) == set(_DESCRIBERS)
     assert set(get_args(Route.model_fields["tool"].annotation)) == set(TOOLS) | set(DRAFTS)
+
+
+def test_a_product_the_question_names_is_a_filter(tmp_path):
+    rows = ["id,date,product,text"] + [
+        f"P{n},2026-09-0{1 + n % 5},{product},{text}" for n, (product, text) in enumerate([
+            ("手机", "手机很好用，屏幕清晰，非常满意"), ("手机", "手机电池不错，推荐购买"), ("平板", "平板很好用，手机也买了一个"),
+            ("平板", "平板屏幕很好，满意"), ("手机", "手机发热严重，太差了"), ("衣服", "衣服质量很好，喜欢")] * 3)]
+    (tmp_path / "reviews.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    settings = Settings(_env_file=None, store=tmp_path / "store", embedder="hashing", llm_backend="none")
+    ingest_paths([str(tmp_path / "reviews.csv")], settings, progress=False)
+    store = FeedbackStore.open(settings)
+    analyze_store(store, settings, progress=False, analyzer=Analyzer(store, settings, sentiment=WordSentiment()))
+    a = assistant(settings, store)
+    answer = a.ask("顾客对手机有哪些评价?")
+    assert answer.tool_calls[0].arguments.get("product") == "手机" and "query" not in answer.tool_calls[0].arguments
+    frame = frame_of(a)
+    assert answer.citations and all(frame.loc[i, "product"] == "手机" for i in answer.citations)

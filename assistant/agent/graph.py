@@ -63,7 +63,7 @@ def run_route(ctx: DataContext, route: Route, window: dict | None, *, analyzer=N
     if until is None or until > now:
         until = now
     name = route.tool
-    filters = {"category": route.category, "channel": route.channel}
+    filters = {"category": route.category, "channel": route.channel, "product": route.product}
     if name == "top_demands":
         args = dict(since=since, until=until, **filters, tier=route.tier, sentiment=route.sentiment, topic=route.topic)
     elif name == "trends":
@@ -90,7 +90,7 @@ def scope_text(route: Route, window: dict | None, lang: str) -> str:
     bits = []
     if window:
         bits.append(window["label"].replace(" (", ", ").rstrip(")"))
-    for value in (route.category, route.channel, route.tier):
+    for value in (route.category, route.channel, route.tier, route.product):
         if value:
             bits.append(str(value))
     if route.sentiment and route.tool in ("top_demands", "search_feedback", "trends"):

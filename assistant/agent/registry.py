@@ -17,6 +17,7 @@ from .tools import ToolResult, analyze_text, get_customer, measure_effect, searc
 Sentiment = Literal["positive", "neutral", "negative"]
 _WINDOW = "YYYY-MM-DD (a bare date is the whole day)"
 _CATEGORY = "A demand category of the store, only when the question names that kind of demand."
+_PRODUCT = "A product of the store's product column, only when the question names it."
 _TOPIC = "What the feedback is about when that is not a category ('lost luggage', '配送'), in the user's words."
 
 
@@ -29,6 +30,7 @@ class SearchArgs(BaseModel):
     sentiment: Sentiment | None = Field(None, description="negative: complaints; positive: praise; neutral: questions.")
     tier: str | None = Field(None, description="Only when the question names a customer tier.")
     customer_id: str | None = None
+    product: str | None = Field(None, description=_PRODUCT)
     k: int = 8
 
 
@@ -40,6 +42,7 @@ class DemandArgs(BaseModel):
     tier: str | None = Field(None, description="Only when the question names a customer tier.")
     sentiment: Sentiment | None = Field(None, description="negative: complaints; positive: praise; neutral: questions.")
     topic: str | None = Field(None, description=_TOPIC)
+    product: str | None = Field(None, description=_PRODUCT)
     n: int = 5
 
 
@@ -52,6 +55,7 @@ class TrendArgs(BaseModel):
     channel: str | None = Field(None, description="Only when the question names a channel.")
     sentiment: Sentiment | None = None
     topic: str | None = Field(None, description=_TOPIC)
+    product: str | None = Field(None, description=_PRODUCT)
 
 
 class CustomerArgs(BaseModel):

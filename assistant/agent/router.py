@@ -32,6 +32,7 @@ class Route(BaseModel):
                                  "names that kind of demand; or null.")
     channel: str | None = Field(None, description="A channel name from the list, only when the question names it.")
     tier: str | None = Field(None, description="A customer tier from the list, only when the question names it.")
+    product: str | None = Field(None, description="A product from the list, only when the question names it.")
     sentiment: Literal["positive", "neutral", "negative"] | None = Field(
         None, description="negative for complaints or problems, positive for praise, neutral for questions; or null.")
     customer_id: str | None = Field(None, description="A customer id quoted in the request, or null.")
@@ -92,9 +93,10 @@ _FILLER = re.compile(
     r"problems?|issues?|questions?|asking|good|bad|things?|any|anything|everything|something|how|doing|going|"
     r"lately|recently|currently|overall|generally|mostly|usually|often|common|commonly|ask|asks|asked|"
     r"requests?|requested|requesting|wants?|wanted|suggest\w*|mention\w*|has|from|by|volume|number|"
-    r"count|many|much|changed|changes?|changing|submitted|sent|via|through|"
+    r"count|many|much|changed|changes?|changing|submitted|sent|via|through|reviews?|opinions?|comments?|"
+    r"thoughts?|views?|feel|feels|feelings?|"
     r"have|had|got|get)\b|[?？!！,，。.]|有哪些|哪些|关于|有关|的|投诉|反馈|是什么|有什么|吗|呢|请|列出|给我|看看|"
-    r"客户|用户|顾客|大家|好评|差评|表扬|称赞|负面|正面|问题|最近|有没有|什么|怎么样|怎样|如何|情况|多少|抱怨|吐槽|不满意|不满|满意|建议|提到|主要是|主要|最多|之后|以后|以来|通过", re.I)
+    r"客户|用户|顾客|大家|好评|差评|表扬|称赞|负面|正面|问题|最近|有没有|什么|怎么样|怎样|如何|情况|多少|抱怨|吐槽|不满意|不满|满意|建议|提到|主要是|主要|最多|之后|以后|以来|通过|类产品|产品|商品|评价|评论|看法|意见|说法|感受", re.I)
 
 
 _SEARCH = re.compile(r"\b(about|regarding|mention\w*|say|said|saying|feedback (?:on|from)|show|find|list|examples?)\b"
@@ -126,14 +128,15 @@ def route_by_rules(question: str, ctx: DataContext, window: TimeWindow | None = 
         query = re.sub(r"^(?:analy[sz]e|classify|categori[sz]e|what is the sentiment of)\s*(?:this)?\s*:?\s*", "",
                        text, flags=re.I).strip(" \"'“”") or query
     category, channel, tier = _category(text, ctx), channel_asked(text, ctx), _value_in(text, _tiers(ctx))
+    product = _value_in(text, _products(ctx))
     about = re.sub(r"\bplans?\b", " ", query or "", flags=re.I) if tool == "draft_plan" else query
     topic = None if tool in ("analyze_text", "customer_history", "draft_reply") else \
-        _topic(about, category, [channel, tier], ctx)
+        _topic(about, category, [channel, tier, product], ctx)
     if topic and category and not _says_category_name(text, category):
         category = None  # "price increase" is a topic; zero-shot categories would only lose some of its items
     return Route(
         tool=tool, query=topic if tool == "search_feedback" else query, topic=topic, category=category,
-        channel=channel, tier=tier, sentiment=sentiment_asked(text), customer_id=customer,
+        channel=channel, tier=tier, product=product, sentiment=sentiment_asked(text), customer_id=customer,
         feedback_id=feedback.group(1) if feedback else None, action_date=_action_date(text, ctx), by=_by(text),
     )
 
@@ -183,6 +186,9 @@ def _topic(rest: str | None, category: str | None, values: list[str | None], ctx
     "客服态度"), or None when nothing is left."""
     if not rest:
         return None
+    for value in values:  # a Chinese value inside a word: "对手机" names the product 手机
+        if value and not str(value).isascii():
+            rest = rest.replace(str(value), " ")
     named = {w for v in values if v for w in str(v).lower().split()}
     if category:
         named |= {category.lower(), *category.lower().split("_"), *_CATEGORY_WORDS.get(category, ())}
@@ -238,6 +244,12 @@ def _channels(ctx: DataContext) -> list[str]:
 
 def _tiers(ctx: DataContext) -> list[str]:
     return sorted(ctx.frame()["tier"].dropna().astype(str).unique().tolist(), key=len, reverse=True)
+
+
+def _products(ctx: DataContext) -> list[str]:
+    """The values of the product column (a filter only when there are few of them: a catalogue, not free text)."""
+    values = ctx.frame()["product"].dropna().astype(str).unique().tolist()
+    return sorted(values, key=len, reverse=True) if len(values) <= 200 else []
 
 
 def _value_in(text: str, values: list[str]) -> str | None:
@@ -305,7 +317,7 @@ def vet_filters(question: str, proposed: dict, ctx: DataContext, *, history: lis
             out["category"] = None
         else:
             out["category"] = canonical
-    for key, known in (("channel", _channels(ctx)), ("tier", _tiers(ctx))):
+    for key, known in (("channel", _channels(ctx)), ("tier", _tiers(ctx)), ("product", _products(ctx))):
         value = out.get(key)
         if not value:
             continue
@@ -334,13 +346,13 @@ def _checked(route: Route, rules: Route, ctx: DataContext, question: str) -> tup
     """Keep what the model said only where it names things that exist and were asked for; fill the rest
     from the rules."""
     data = route.model_dump()
-    vetted, notes = vet_filters(question, {k: data[k] for k in ("category", "channel", "tier")}, ctx)
+    vetted, notes = vet_filters(question, {k: data[k] for k in ("category", "channel", "tier", "product")}, ctx)
     data.update(vetted)
     if route.customer_id and route.customer_id not in set(ctx.frame()["customer_id"].dropna().astype(str)):
         data["customer_id"] = rules.customer_id
     if route.action_date and not re.fullmatch(r"20\d\d-\d\d-\d\d", route.action_date):
         data["action_date"] = rules.action_date
-    for key in ("category", "channel", "tier", "customer_id", "feedback_id", "action_date"):
+    for key in ("category", "channel", "tier", "product", "customer_id", "feedback_id", "action_date"):
         if data[key] is None and getattr(rules, key) is not None and route.tool == rules.tool:
             data[key] = getattr(rules, key)
     if route.sentiment and route.sentiment != rules.sentiment and not rules.sentiment:
@@ -371,6 +383,7 @@ def route_with_model(chat_model, question: str, ctx: DataContext, rules: Route, 
         categories=", ".join(ctx.categories()),
         channels=", ".join(_channels(ctx)[:20]),
         tiers=", ".join(_tiers(ctx)) or "none",
+        products=", ".join(_products(ctx)[:30]) or "none",
         today=ctx.clock().date().isoformat(),
     )
     route = structured_call(chat_model, Route, to_langchain(messages))
@@ -395,7 +408,7 @@ def follow_up_of(question: str, history: list[tuple[str, str]] | None) -> str | 
 def _overlay(base: Route, new: Route, question: str) -> Route:
     """The earlier route with what the follow-up names (category, channel, tier) put on top."""
     data = base.model_dump()
-    for key in ("category", "channel", "tier", "customer_id", "sentiment"):
+    for key in ("category", "channel", "tier", "product", "customer_id", "sentiment"):
         if getattr(new, key):
             data[key] = getattr(new, key)
     return Route(**data)

@@ -61,10 +61,10 @@ def _window_args(since, until) -> dict:
 
 
 def selection(ctx: DataContext, *, since=None, until=None, category=None, channel=None, tier=None, sentiment=None,
-              lang=None, customer_id=None) -> Filters:
+              lang=None, customer_id=None, product=None) -> Filters:
     """The one `Filters` value of a tool's arguments (window bounds read as `_epoch` reads them)."""
     return Filters(since=_epoch(ctx, since), until=_epoch(ctx, until, end=True), category=category, channel=channel,
-                   tier=tier, sentiment=sentiment, lang=lang, customer_id=customer_id)
+                   tier=tier, sentiment=sentiment, lang=lang, customer_id=customer_id, product=product)
 
 
 def _scoped(ctx: DataContext, filters: Filters, topic: str | None):
@@ -83,12 +83,13 @@ def _scoped(ctx: DataContext, filters: Filters, topic: str | None):
 # --------------------------------------------------------------------------- search
 def search_feedback(ctx: DataContext, query: str = "", *, since=None, until=None, category: str | None = None,
                     channel: str | None = None, lang: str | None = None, sentiment: str | None = None,
-                    tier: str | None = None, customer_id: str | None = None, k: int = 8) -> ToolResult:
+                    tier: str | None = None, customer_id: str | None = None, product: str | None = None,
+                    k: int = 8) -> ToolResult:
     """Feedback about `query` (by meaning or by its words; every item in scope when empty), restricted by
     time window and exact-match filters; the nearest first, with how many items match in all."""
     k = max(1, min(int(k), 50))
     filters = selection(ctx, since=since, until=until, category=category, channel=channel, tier=tier,
-                        sentiment=sentiment, lang=lang, customer_id=customer_id)
+                        sentiment=sentiment, lang=lang, customer_id=customer_id, product=product)
     scoped, topic, match = _scoped(ctx, filters, query.strip() if query else None)
     matching = filter_frame(scoped, filters)
     if match is not None:  # nearest in meaning first
@@ -97,7 +98,7 @@ def search_feedback(ctx: DataContext, query: str = "", *, since=None, until=None
     else:
         ids = best_items(matching, k)
     args = {"query": query, **_window_args(since, until), "category": category, "channel": channel, "lang": lang,
-            "sentiment": sentiment, "tier": tier, "customer_id": customer_id, "k": k}
+            "sentiment": sentiment, "tier": tier, "customer_id": customer_id, "product": product, "k": k}
     return ToolResult("search_feedback", _compact(args), ids,
                       {"matched": int(len(matching)), "topic": topic,
                        "themes": _hit_themes(ctx, ids, matching)})
@@ -122,13 +123,13 @@ def _hit_themes(ctx: DataContext, ids: list[str], scope: pd.DataFrame) -> list[d
 # --------------------------------------------------------------------------- demands
 def top_demands(ctx: DataContext, *, since=None, until=None, category: str | None = None,
                 channel: str | None = None, tier: str | None = None, sentiment: str | None = None,
-                topic: str | None = None, n: int = 5) -> ToolResult:
+                topic: str | None = None, product: str | None = None, n: int = 5) -> ToolResult:
     """Themes ranked by priority in a window, over the items the filters (and `topic`, when given) select,
     with the breakdown and the items that show each best."""
     from ..analysis.priority import UNASSIGNED, rank_demands
 
     filters = selection(ctx, since=since, until=until, category=category, channel=channel, tier=tier,
-                        sentiment=sentiment)
+                        sentiment=sentiment, product=product)
     frame, matched, _ = _scoped(ctx, filters, topic)
     n = max(1, min(int(n), 20))
     window = dict(since=filters.since, until=_inclusive_end(ctx, until), weights=ctx.settings.priority)
@@ -153,7 +154,7 @@ def top_demands(ctx: DataContext, *, since=None, until=None, category: str | Non
             "evidence": evidence,
         })
     args = {**_window_args(since, until), "category": category, "channel": channel, "tier": tier,
-            "sentiment": sentiment, "topic": topic, "n": n}
+            "sentiment": sentiment, "topic": topic, "product": product, "n": n}
     return ToolResult("top_demands", _compact(args), ids,
                       {"demands": demands, "items": int(len(in_window)), "topic": matched, "sentiment": sentiment})
 
@@ -161,12 +162,13 @@ def top_demands(ctx: DataContext, *, since=None, until=None, category: str | Non
 # --------------------------------------------------------------------------- trends
 def trend_report(ctx: DataContext, *, by: str = "category", interval: str = "week", since=None, until=None,
                  category: str | None = None, channel: str | None = None, sentiment: str | None = None,
-                 topic: str | None = None) -> ToolResult:
+                 topic: str | None = None, product: str | None = None) -> ToolResult:
     """Counts, negative share and sentiment per period, with spikes and emerging groups and their tests,
     over the items the filters (and `topic`, when given) select."""
     from ..analysis.trends import to_epoch, trends
 
-    filters = selection(ctx, since=since, until=until, category=category, channel=channel, sentiment=sentiment)
+    filters = selection(ctx, since=since, until=until, category=category, channel=channel, sentiment=sentiment,
+                        product=product)
     frame, matched, _ = _scoped(ctx, filters, topic)
     report = trends(frame, by=by, interval=interval, since=filters.since, until=_inclusive_end(ctx, until))
     ids: list[str] = []
@@ -188,7 +190,7 @@ def trend_report(ctx: DataContext, *, by: str = "category", interval: str = "wee
         emerging.append({**_plain_dict(e), "evidence": example})
     totals = [{k: _plain(v) for k, v in row.items()} for row in report.totals.to_dict("records")]
     args = {"by": by, "interval": interval, **_window_args(since, until), "category": category, "channel": channel,
-            "sentiment": sentiment, "topic": topic}
+            "sentiment": sentiment, "topic": topic, "product": product}
     return ToolResult("trends", _compact(args), ids,
                       {"totals": totals, "spikes": spikes, "emerging": emerging, "notes": list(report.notes),
                        "items": int(len(filter_frame(frame, filters))), "topic": matched})

@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 
 import pandas as pd
 
-EXACT = ("category", "channel", "tier", "sentiment", "lang", "customer_id", "source")
+EXACT = ("category", "channel", "tier", "sentiment", "lang", "customer_id", "source", "product")
 
 Values = str | tuple[str, ...] | None  # one value, or any of several (a page's multi-select)
 
@@ -31,6 +31,7 @@ class Filters:
     lang: Values = None
     customer_id: Values = None
     source: Values = None
+    product: Values = None
     ids: frozenset[str] | None = None
 
     def __post_init__(self):
