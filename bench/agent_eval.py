@@ -21,7 +21,8 @@ server, started here on 127.0.0.1 with the packaged GGUF and stopped at the end.
 `Assistant(settings, now=<as_of, end of day>).stream(question)`. Per backend:
 - tool accuracy: an expected tool ran;
 - filter accuracy: every filter the question asks for is in the tool's arguments and none it did not ask for
-  (window within a day, category, channel, sentiment/complaints, topic, action date; lang/tier/product extras);
+  (window within a day, category, channel, sentiment/complaints, topic, action date; lang/tier/product extras;
+  a topic that names a product type counts as applied when the product column is filtered to it);
 - citation precision: share of cited items inside the question's window that satisfy its gold predicate;
 - faithfulness, computed here and not by the product's own check: every number in the answer (outside quotes
   and [n] markers; dates as one token) appears in the facts the answer was allowed to draw on (`Answer.facts`,
@@ -288,8 +289,11 @@ def check_filters(q: Question, answer, facts: list[dict]) -> list[str]:
     elif sentiment and sentiment not in allow.get("sentiment", set()):
         wrong.append(f"sentiment {sentiment} not asked")
     # topic: carried by the arguments, and the answer or facts say how many items matched
+    product = _low(args.get("product"))
     if q.topic:
-        if not topic_arg:
+        if not topic_arg and product and product in allow.get("product", set()):
+            pass  # the product the topic names, applied as an exact filter on the product column
+        elif not topic_arg:
             wrong.append(f"topic {q.topic!r} not applied")
         elif tool != "search_feedback" and not _says_matched(answer, facts):
             wrong.append("topic applied but no matched count")

@@ -26,6 +26,9 @@ QUESTIONS = [  # (question, as-of): the effect question is asked a month after t
     ("what do enterprise customers complain about most?", AS_OF),
     ("上周关于物流/配送的投诉有哪些?", AS_OF),
     ("did complaints about the Android checkout crash drop after the fix on 2026-09-21?", "2026-10-25T23:59:00+00:00"),
+    ("What do customers praise this week?", AS_OF),
+    ("what are the top complaints about the delivery window this month?", AS_OF),
+    ("最近三天关于客服态度的投诉有哪些?", AS_OF),
 ]
 
 

@@ -43,7 +43,9 @@ def test_local_model_routes_an_unrecognised_request_through_the_schema_step(loca
     a = Assistant(settings.model_copy(update={"agent_routing": "model"}), store=store, now=NOW, backends=chain)
     answer = a.ask("上周关于配送的投诉有哪些?")
     assert answer.tool_calls[0].name in ("search_feedback", "top_demands")
-    assert answer.language == "zh" and answer.citations
+    assert answer.tool_calls[0].arguments.get("sentiment") == "negative"
+    # this small store (keyword sentiment) has no negative Chinese delivery feedback last week: the answer says so
+    assert answer.language == "zh" and (answer.citations or answer.answer.startswith("没有关于"))
     assert not any("routing step failed" in n for n in answer.notices), answer.notices
 
 
