@@ -42,16 +42,16 @@ def _pct(value) -> str:
     return "n/a" if value is None else f"{value:.0%}"
 
 
-def _clip(text: str, limit: int = 140) -> str:
+def clip(text: str, limit: int = 140) -> str:
     text = " ".join(str(text or "").split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _item_line(item_id: str, ev: dict, cites: Citations, zh: bool, brief: bool = False) -> str:
     if brief:  # a small model's prompt: every token delays its first word
-        return f"{cites.mark(item_id)} {ev.get('date') or ''} “{_clip(safe_for_model(ev.get('text') or ''), 60)}”"
+        return f"{cites.mark(item_id)} {ev.get('date') or ''} “{clip(safe_for_model(ev.get('text') or ''), 60)}”"
     bits = [b for b in (ev.get("date"), ev.get("channel"), ev.get("sentiment"), ev.get("category")) if b]
-    return f"{cites.mark(item_id)} {' · '.join(str(b) for b in bits)} — “{_clip(safe_for_model(ev.get('text') or ''))}”"
+    return f"{cites.mark(item_id)} {' · '.join(str(b) for b in bits)} — “{clip(safe_for_model(ev.get('text') or ''))}”"
 
 
 def describe(result: ToolResult, evidence: dict[str, dict], cites: Citations, lang: str, scope: str = "",
@@ -156,7 +156,7 @@ def _demands(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) ->
                          f"{grow} {marks}")
         for i in [i for i in d["evidence"] if i in ev][:1]:
             limit = 40 if r.data.get("brief") else 120
-            lines.append(f"   {cites.mark(i)} “{_clip(safe_for_model(ev[i].get('text') or ''), limit)}”")
+            lines.append(f"   {cites.mark(i)} “{clip(safe_for_model(ev[i].get('text') or ''), limit)}”")
     return "\n".join(lines)
 
 
@@ -232,7 +232,7 @@ def _effect(r: ToolResult, ev: dict, cites: Citations, zh: bool, scope: str) -> 
                  f"Before: {b['target']} of {b['items']} items; after: {a['target']} of {a['items']} items.", verdict]
     for name, key in (("之前" if zh else "Before", "evidence_before"), ("之后" if zh else "After", "evidence_after")):
         for i in [i for i in d.get(key, []) if i in ev][:1]:
-            lines.append(f"{name}: {cites.mark(i)} “{_clip(safe_for_model(ev[i].get('text') or ''), 120)}”")
+            lines.append(f"{name}: {cites.mark(i)} “{clip(safe_for_model(ev[i].get('text') or ''), 120)}”")
     if d.get("topic"):
         t = d["topic"]
         lines.append(f"按语义或关键词,共 {t['matched']} 条反馈与{t['topic']}相关。" if zh else

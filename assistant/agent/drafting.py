@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import ConfigError
-from .compose import Citations, _clip
+from .compose import Citations, clip
 from .context import DataContext
 from .guard import quote_evidence, safe_for_model
 from .prompts import default_prompts_dir
@@ -115,7 +115,7 @@ def reply_variables(target: dict, customer: ToolResult | None, evidence: dict, t
     history = quote_evidence(earlier, max_chars=160) or "- none"
     return {"customer": who, "history": history,
             "feedback": f"{target.get('date')} ({target.get('channel') or 'channel unknown'}): "
-                        f"{_clip(safe_for_model(target.get('text') or ''), 400)}",
+                        f"{clip(safe_for_model(target.get('text') or ''), 400)}",
             "tone": tone, "language": "Chinese (简体中文)" if lang == "zh" else "English",
             "policy": policy.text(), "data_rule": data_rule}
 
@@ -128,15 +128,15 @@ def reply_without_model(target: dict, customer: ToolResult | None, lang: str) ->
     if lang == "zh":
         lines = ["起草回复需要语言模型(运行 `make local-llm` 或设置 ASSISTANT_LLM_BASE_URL)。写回复所需的信息:",
                  f"- 客户:{name},等级 {profile.get('tier') or '未知'},共 {profile.get('items', 1)} 条反馈",
-                 f"- 要回复的反馈 [1]:{target.get('date')} {target.get('channel') or ''}:“{_clip(target.get('text'), 200)}”"]
-        lines += [f"- 之前:{h.get('date')} {h.get('sentiment')}:“{_clip(h.get('text'), 100)}”" for h in earlier[:3]]
+                 f"- 要回复的反馈 [1]:{target.get('date')} {target.get('channel') or ''}:“{clip(target.get('text'), 200)}”"]
+        lines += [f"- 之前:{h.get('date')} {h.get('sentiment')}:“{clip(h.get('text'), 100)}”" for h in earlier[:3]]
     else:
         lines = ["Drafting a reply needs a language model (run `make local-llm` or set ASSISTANT_LLM_BASE_URL). "
                  "What the reply should address:",
                  f"- Customer: {name}, tier {profile.get('tier') or 'unknown'}, {profile.get('items', 1)} items",
                  f"- Feedback to answer [1]: {target.get('date')} {target.get('channel') or ''}: "
-                 f"“{_clip(target.get('text'), 200)}”"]
-        lines += [f"- Earlier: {h.get('date')} {h.get('sentiment')}: “{_clip(h.get('text'), 100)}”" for h in earlier[:3]]
+                 f"“{clip(target.get('text'), 200)}”"]
+        lines += [f"- Earlier: {h.get('date')} {h.get('sentiment')}: “{clip(h.get('text'), 100)}”" for h in earlier[:3]]
     return "\n".join(lines)
 
 
@@ -211,7 +211,7 @@ def plan_head(facts: dict, lang: str) -> str:
 
 def plan_tail(facts: dict, cites: Citations, evidence: dict, lang: str) -> str:
     """The KPI and how `assistant effect` will measure it, then the quotes every [n] points at."""
-    quotes = "\n".join(f"- [{n}] “{_clip(safe_for_model(evidence[i].get('text') or ''), 160)}”"
+    quotes = "\n".join(f"- [{n}] “{clip(safe_for_model(evidence[i].get('text') or ''), 160)}”"
                        for n, i in enumerate(cites.ids, 1) if i in evidence)
     if lang == "zh":
         return f"\n\n## KPI 与衡量\n{facts['kpi']}\n\n## 证据\n{quotes}"
@@ -228,7 +228,7 @@ def plan_without_model(facts: dict, cites: Citations, evidence: dict, lang: str)
 
 def quotes_block(cites: Citations, evidence: dict) -> str:
     return "\n".join(f"[{n}] {evidence[i].get('date')} {evidence[i].get('sentiment')}: "
-                     f"{_clip(safe_for_model(evidence[i].get('text') or ''), 180)}"
+                     f"{clip(safe_for_model(evidence[i].get('text') or ''), 180)}"
                      for n, i in enumerate(cites.ids, 1) if i in evidence)
 
 

@@ -99,7 +99,7 @@ def _neutralise(text: str) -> str:
     return " ".join(text.split())  # newlines collapsed: one item, one line
 
 
-def _clip(text: str, max_chars: int) -> str:
+def clip(text: str, max_chars: int) -> str:
     """At most max_chars characters, ending with "…" when cut; words are kept whole where there are spaces."""
     if len(text) <= max_chars:
         return text
@@ -112,7 +112,7 @@ def _clip(text: str, max_chars: int) -> str:
 
 
 def _meta_value(value: Any) -> str:
-    return _clip(_neutralise(str(value)).replace(",", " ").replace(")", " ").strip(), _META_MAX_CHARS)
+    return clip(_neutralise(str(value)).replace(",", " ").replace(")", " ").strip(), _META_MAX_CHARS)
 
 
 def _date_of(item: dict[str, Any]) -> Any:
@@ -133,7 +133,7 @@ def quote_evidence(items: list[dict], max_chars: int = 300) -> str:
     for item in items:
         item_id = re.sub(r"[\[\]\s]", "", _neutralise(str(item.get("id", "")))) or "?"
         meta = [_meta_value(v) for v in (_date_of(item), *(item.get(k) for k in _META_FIELDS[1:])) if v not in (None, "")]
-        text = _clip(_neutralise(redact_for_model(str(item.get("text") or ""))), max_chars)
+        text = clip(_neutralise(redact_for_model(str(item.get("text") or ""))), max_chars)
         head = f"[#{item_id}]" + (f" ({', '.join(m for m in meta if m)})" if any(meta) else "")
         lines.append(f"{head} {text}".rstrip())
     return "\n".join(lines)

@@ -428,9 +428,7 @@ def resolve(question: str, ctx: DataContext, chat_model=None, prompts_dir=None,
         base = route_by_rules(earlier, ctx, earlier_window)
         route = _overlay(base, route_by_rules(question, ctx, window), question)
         window = window or earlier_window
-        span = {"since": window.since.isoformat(), "until": window.until.isoformat(), "label": window.label} \
-            if window else None
-        return Resolved(route=route, window=span, decided_by="follow-up",
+        return Resolved(route=route, window=window.span() if window else None, decided_by="follow-up",
                         notes=[f"read as a follow-up to: {earlier}"])
     rules = route_by_rules(question, ctx, window)
     notes: list[str] = []
@@ -451,7 +449,4 @@ def resolve(question: str, ctx: DataContext, chat_model=None, prompts_dir=None,
         known = _channels(ctx)
         notes.append(f"no feedback came via {route.channel!r}" + (f" (channels in this store: {', '.join(known[:10])})"
                                                                   if known else " (no item records its channel)"))
-    span = None
-    if window:
-        span = {"since": window.since.isoformat(), "until": window.until.isoformat(), "label": window.label}
-    return Resolved(route=route, window=span, decided_by=decided, notes=notes)
+    return Resolved(route=route, window=window.span() if window else None, decided_by=decided, notes=notes)

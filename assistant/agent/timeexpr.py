@@ -37,6 +37,10 @@ class TimeWindow:
     label: str  # for people: "last week (2026-09-07 to 2026-09-13)"
     matched: str  # the words of the question that named it
 
+    def span(self) -> dict[str, str]:
+        """The window as the agent's route carries it: since/until ISO strings and the label."""
+        return {"since": self.since.isoformat(), "until": self.until.isoformat(), "label": self.label}
+
 
 @dataclass
 class _Atom:
