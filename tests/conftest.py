@@ -171,28 +171,6 @@ def openai_standin():
 WEB_NOW = "2026-11-09T00:00:00+00:00"  # the day after the sample data ends: "recent" questions have data
 
 
-class KeywordSentiment:
-    """A fake sentiment model for tests (the real one needs e5): a few words decide, so tests stay fast."""
-
-    name = "fake-keywords-v1"
-    NEGATIVE = ("slow", "late", "crash", "expensive", "price", "refund", "never", "down", "慢", "贵", "闪退", "退款")
-    POSITIVE = ("love", "great", "thanks", "amazing", "好评", "不错")
-
-    def predict(self, texts, langs=None, vectors=None):
-        from assistant.analysis.types import Sentiment
-
-        out = []
-        for text in texts:
-            low = text.lower()
-            if any(w in low for w in self.NEGATIVE):
-                out.append(Sentiment("negative", -0.7))
-            elif any(w in low for w in self.POSITIVE):
-                out.append(Sentiment("positive", 0.7))
-            else:
-                out.append(Sentiment("neutral", 0.0))
-        return out
-
-
 def web_test_settings(store: Path):
     """Settings the web tests serve a store with: hashing embedder, no language model, a fixed 'now'."""
     from assistant.settings import Settings
@@ -207,6 +185,7 @@ def analysed_web_store(tmp_path_factory):
     from assistant.ingest.pipeline import ingest_paths
     from assistant.sample_data import generate_sample
     from assistant.store import FeedbackStore
+    from fakes import KeywordSentiment
 
     root = tmp_path_factory.mktemp("web-store")
     sample = generate_sample(root / "sample", scale=0.12)[0].parent
@@ -228,9 +207,6 @@ def web_settings(analysed_web_store, tmp_path):
 def keyword_analyzer():
     """`store, settings -> Analyzer` with the fake sentiment model, for code that runs `analyze` itself."""
     from assistant.analysis.run import Analyzer
+    from fakes import KeywordSentiment
 
     return lambda store, settings: Analyzer(store, settings, sentiment=KeywordSentiment())
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "browser: drives the web app in headless Chromium (needs /usr/bin/chromium)")

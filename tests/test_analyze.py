@@ -11,7 +11,7 @@ from assistant.analysis.run import Analyzer, analyze_store
 from assistant.ingest.pipeline import ingest_paths
 from assistant.sample_data import generate_sample
 from assistant.store import FeedbackStore
-from conftest import KeywordSentiment as WordSentiment  # one fake sentiment model for all tests
+from fakes import KeywordSentiment as WordSentiment  # one fake sentiment model for all tests
 
 
 @pytest.fixture(scope="module")

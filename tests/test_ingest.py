@@ -12,6 +12,7 @@ from assistant.errors import InputFileError, StoreError
 from assistant.ingest.pipeline import ingest_paths
 from assistant.settings import Settings
 from assistant.store import FeedbackStore, build_where
+from fakes import FailingEmbedder
 
 ROWS = [
     {"ticket_id": "T1", "created_at": "2026-03-02 09:15", "customer_id": "C1", "customer_name": "Ann Lee",
@@ -75,25 +76,6 @@ def test_rows_without_id_column_are_keyed_by_content(settings, tmp_path):
     assert (report.added, report.duplicates) == (3, 1)
     assert ingest_paths([str(path)], settings, progress=False).added == 0
     assert FeedbackStore.open(settings).count() == 3
-
-
-class FailingEmbedder:
-    """Wraps the hashing embedder and fails on the n-th batch, as a killed process would stop."""
-
-    def __init__(self, fail_on: int):
-        from assistant.embeddings import HashingEmbedder
-
-        self.inner, self.calls, self.fail_on = HashingEmbedder(), 0, fail_on
-        self.name, self.dim = self.inner.name, self.inner.dim
-
-    def embed_documents(self, texts):
-        self.calls += 1
-        if self.calls == self.fail_on:
-            raise KeyboardInterrupt
-        return self.inner.embed_documents(texts)
-
-    def embed_query(self, text):
-        return self.inner.embed_query(text)
 
 
 def test_interrupted_ingest_resumes_without_loss_or_duplicates(settings, tmp_path):

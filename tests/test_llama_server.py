@@ -24,7 +24,7 @@ from assistant.sample_data import generate_sample
 from assistant.settings import Settings
 from assistant.store import FeedbackStore
 
-from conftest import KeywordSentiment
+from fakes import KeywordSentiment
 
 pytestmark = pytest.mark.models
 

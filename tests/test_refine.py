@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
-from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
@@ -23,25 +20,7 @@ from assistant.analysis.run import Analyzer, analyze_store
 from assistant.analysis.sentiment import SentimentModel
 from assistant.errors import ConfigError
 from assistant.store import FeedbackStore
-from test_sentiment import SEEDS, FakeE5, _tiny_nb
-
-
-class KeywordChat(BaseChatModel):
-    """Answers the sentiment schema from keywords of the last message, counting its calls."""
-
-    calls: int = 0
-
-    @property
-    def _llm_type(self) -> str:
-        return "keyword-chat"
-
-    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
-        self.calls += 1
-        text = str(messages[-1].content).lower()
-        label = ("negative" if any(w in text for w in ("slow", "broken", "rude", "太差")) else
-                 "positive" if any(w in text for w in ("great", "love", "好吃")) else "neutral")
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(json.dumps({"sentiment": label})))])
-
+from fakes import SEEDS, FakeE5, KeywordChat, tiny_nb
 
 TEXTS = ([f"the delivery was slow again {i}" for i in range(12)] + [f"great friendly staff {i}" for i in range(12)]
          + [f"what time do you open on day {i}" for i in range(12)] + [f"the app is broken {i}" for i in range(12)])
@@ -123,7 +102,7 @@ def test_labelled_items_keep_the_model_label():
 
 # ------------------------------------------------------------------------------------------------ wiring
 def test_a_round_labels_the_sample_and_changes_the_model_name(tmp_path):
-    model = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=_tiny_nb())
+    model = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=tiny_nb())
     name = model.name
     vectors = model.embedder.embed_documents(TEXTS)
     keys = [f"id{i}" for i in range(len(TEXTS))]
@@ -160,7 +139,7 @@ def test_analyze_with_refine_stores_the_refiner_and_reruns_stay_cheap(e5_store, 
 
     def analyzer():
         return Analyzer(store, settings, sentiment=SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS,
-                                                                  zh_nb=_tiny_nb()))
+                                                                  zh_nb=tiny_nb()))
 
     analyze_store(store, settings, progress=False, analyzer=analyzer())
     chat = KeywordChat()
@@ -179,13 +158,13 @@ def test_refine_needs_a_language_model(e5_store, tmp_path):
     from assistant.errors import LLMError
 
     store, settings = e5_store
-    sentiment = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=_tiny_nb())
+    sentiment = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=tiny_nb())
     with pytest.raises(LLMError, match="language model"):
         analyze_store(store, settings, progress=False, analyzer=Analyzer(store, settings, sentiment=sentiment), refine=5)
 
 
 def test_chinese_items_read_the_head_and_keep_model_labels(tmp_path):
-    model = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=_tiny_nb())
+    model = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=tiny_nb())
     texts = ["外卖送到楼下"] * 12 + ["很好吃"] * 12 + ["几点开门"] * 12
     labels = ["negative"] * 12 + ["positive"] * 12 + ["neutral"] * 12
     vectors = model.embedder.embed_documents(texts)
@@ -203,7 +182,7 @@ def test_cli_refine_explains_what_it_needs(run_cli, tmp_path, monkeypatch):
     import assistant.analysis.run as run
 
     monkeypatch.setattr(run, "load_sentiment_model", lambda cache_dir=None: SentimentModel(
-        FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=_tiny_nb()))  # no real e5 in a fast test
+        FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=tiny_nb()))  # no real e5 in a fast test
     path = tmp_path / "feedback.csv"
     path.write_text("id,text\n" + "\n".join(f"{i},{t}" for i, t in enumerate(TEXTS[:6])), encoding="utf-8")
     assert run_cli("ingest", path, "--embedder", "hashing")[0] == 0

@@ -10,6 +10,7 @@ from assistant.analysis.sentiment import CharNaiveBayes, SentimentModel, cue_sco
 from assistant.analysis.types import Sentiment
 from assistant.embeddings import HashingEmbedder
 from assistant.errors import ConfigError
+from fakes import SEEDS, FakeE5, tiny_nb
 
 
 # ------------------------------------------------------------------------------------------------ rules
@@ -76,27 +77,21 @@ def test_contrast_reads_the_clause_after_but():
 
 
 # -------------------------------------------------------------------------------------------- Chinese NB
-def _tiny_nb() -> CharNaiveBayes:
-    positive = ["很好吃", "好吃好吃", "服务很好", "非常满意", "味道很好", "好评"] * 3
-    negative = ["太难吃", "难吃", "服务太差", "很失望", "差评", "味道很差"] * 3
-    return train_char_nb(positive, negative, min_df=1)
-
-
 def test_char_nb_learns_polarity_and_is_neutral_on_unknown_text():
-    nb = _tiny_nb()
+    nb = tiny_nb()
     scores = nb.score(["好吃", "太差了", "xyz"])
     assert scores[0] > 0.2 and scores[1] < -0.2
     assert scores[2] == 0.0  # nothing it knows: no opinion rather than the class prior
 
 
 def test_char_nb_temperature_softens_without_flipping():
-    nb = _tiny_nb()
+    nb = tiny_nb()
     sharp, soft = nb.score(["很失望"])[0], nb.score(["很失望"], temperature=2.0)[0]
     assert sharp < soft < 0
 
 
 def test_char_nb_round_trips_through_a_file(tmp_path):
-    nb = _tiny_nb()
+    nb = tiny_nb()
     nb.save(tmp_path / "nb.npz")
     loaded = CharNaiveBayes.load(tmp_path / "nb.npz")
     texts = ["好吃", "很差", "服务一般"]
@@ -118,29 +113,9 @@ def test_char_nb_matches_scikit_learn():
 
 
 # ---------------------------------------------------------------------------------------- model plumbing
-class FakeE5(HashingEmbedder):
-    """A hashing embedder that claims to be e5, counting how many texts it embeds."""
-
-    def __init__(self):
-        super().__init__(384)
-        self.name = sm.E5_NAME
-        self.embedded = 0
-
-    def embed_documents(self, texts):
-        self.embedded += len(texts)
-        return super().embed_documents(texts)
-
-
-SEEDS = {
-    "negative": ["terrible slow rude service", "broken and late", "服务太差"],
-    "neutral": ["what time do you open", "how do I change my address", "怎么改地址"],
-    "positive": ["great friendly helpful staff", "fast and delicious", "服务很好"],
-}
-
-
 @pytest.fixture
 def model(tmp_path):
-    built = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=_tiny_nb(), head=None)
+    built = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=tiny_nb(), head=None)
     built.embedder.embedded = 0  # count only what predict embeds
     return built
 
@@ -188,12 +163,12 @@ def test_rejects_vectors_of_the_wrong_shape(model):
 
 
 def test_centroids_are_cached_and_the_name_follows_the_seeds(tmp_path):
-    first = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=_tiny_nb(), head=None)
+    first = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=tiny_nb(), head=None)
     again_embedder = FakeE5()
-    again = SentimentModel(again_embedder, cache_dir=tmp_path, seeds=SEEDS, zh_nb=_tiny_nb(), head=None)
+    again = SentimentModel(again_embedder, cache_dir=tmp_path, seeds=SEEDS, zh_nb=tiny_nb(), head=None)
     assert again_embedder.embedded == 0  # second start reads the cache
     np.testing.assert_array_equal(first.centroids, again.centroids)
-    changed = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds={**SEEDS, "neutral": ["hello"]}, zh_nb=_tiny_nb())
+    changed = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds={**SEEDS, "neutral": ["hello"]}, zh_nb=tiny_nb())
     assert changed.name != first.name
 
 
@@ -225,8 +200,8 @@ def test_head_with_wrong_shape_is_refused():
 def test_head_reads_english_items_and_centroids_read_chinese_ones(tmp_path):
     # a head sure of "negative" whatever the vector: English items follow it, the Chinese item does not
     head = sm.SentimentHead.read(_head_bytes(np.zeros((3, 384)), [50.0, 0.0, 0.0]))
-    with_head = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=_tiny_nb(), head=head)
-    without = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=_tiny_nb(), head=None)
+    with_head = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=tiny_nb(), head=head)
+    without = SentimentModel(FakeE5(), cache_dir=tmp_path, seeds=SEEDS, zh_nb=tiny_nb(), head=None)
     texts = ["great friendly helpful staff", "fast and delicious", "服务很好"]
     langs = ["en", "en", "zh"]
     got = with_head.predict(texts, langs)
