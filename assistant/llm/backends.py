@@ -18,13 +18,12 @@ from typing import TYPE_CHECKING, Literal
 from ..errors import AssistantError, ConfigError, LLMError, MissingDependencyError
 from ..settings import Settings
 from . import gguf
+from .endpoint import openai_configured, openai_label
 
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
 
 BackendName = Literal["openai", "local", "none"]
-DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
-DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
 
 
 @dataclass
@@ -116,20 +115,6 @@ def _make_local_chat(settings: Settings, label: str) -> BaseChatModel:
 
 
 # ------------------------------------------------------------------ the factory
-def openai_configured(settings: Settings) -> bool:
-    return bool(settings.llm_base_url or settings.llm_api_key)
-
-
-def openai_endpoint(settings: Settings) -> tuple[str, str]:
-    """(base URL, model name) the openai backend talks to."""
-    return (settings.llm_base_url or DEFAULT_OPENAI_BASE_URL).rstrip("/"), settings.llm_model or DEFAULT_OPENAI_MODEL
-
-
-def openai_label(settings: Settings) -> str:
-    base_url, model = openai_endpoint(settings)
-    return f"openai:{model} at {base_url}"
-
-
 def make_backend(name: BackendName, settings: Settings) -> Backend:
     """The backend called `name` (its chat model is made on first use)."""
     if name == "openai":

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..settings import Settings
 from . import backends, gguf
+from .endpoint import openai_configured, openai_endpoint, openai_label
 
 PROBE_TIMEOUT = 3.0
 
@@ -55,15 +56,15 @@ def probe_endpoint(base_url: str, api_key: str | None, timeout: float = PROBE_TI
 
 
 def _openai_status(settings: Settings) -> BackendStatus:
-    if not backends.openai_configured(settings):
+    if not openai_configured(settings):
         return BackendStatus("openai", False, "no endpoint configured: set ASSISTANT_LLM_BASE_URL (an "
                              "OpenAI-compatible server) and/or OPENAI_API_KEY")
-    base_url, model = backends.openai_endpoint(settings)
+    base_url, model = openai_endpoint(settings)
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
     ok, what, models = probe_endpoint(base_url, key)
     if models and model not in models:
         what += f", but not '{model}' (set ASSISTANT_LLM_MODEL to one of: {', '.join(models[:5])})"
-    return BackendStatus("openai", ok, f"{backends.openai_label(settings)}: {what}")
+    return BackendStatus("openai", ok, f"{openai_label(settings)}: {what}")
 
 
 def _local_status(settings: Settings) -> BackendStatus:

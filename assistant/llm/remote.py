@@ -19,7 +19,7 @@ from langchain_openai import ChatOpenAI
 
 from ..errors import LLMError
 from ..settings import Settings
-from .backends import openai_endpoint
+from .endpoint import openai_endpoint
 
 # the OpenAI client refuses to start without a key; servers that need none (Ollama, vLLM, llama.cpp) ignore it
 _NO_KEY = "no-key-needed"
