@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .analysis.types import PriorityWeights
+from .priority_weights import PriorityWeights
 
 
 class Settings(BaseSettings):

@@ -36,10 +36,10 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ConfigError
+from ..priority_weights import PriorityWeights
 from .trends import DAY, GROUP_COLUMNS, sentiment_signals, to_epoch
-from .triage import (REVENUE_COLUMNS, _customer_ids, _cue_scores, _intensity, _item_scores, _item_values, _positive,
-                     item_priority)
-from .types import PriorityWeights
+from .triage import (REVENUE_COLUMNS, customer_ids, customer_values, item_cue_scores, item_priority,
+                     item_priority_scores, negative_intensity, positive_mask)
 
 __all__ = ["IMPORTANCE", "REVENUE_COLUMNS", "URGENCY", "Demand", "Growth", "PriorityWeights", "Urgency", "item_priority",
            "rank_demands"]
@@ -190,13 +190,13 @@ def _comparison(frame, keys, ts, ts_all, start, span, group) -> dict:
 def _context(frame, current, ts_all, start, end, weights, group) -> dict:
     """Per-item signals of the window (numpy arrays, by position) and what every group is compared with."""
     negative, score = sentiment_signals(current)
-    cue, hits = _cue_scores(current, negative, score)
+    cue, hits = item_cue_scores(current, negative, score)
     keys = _keys(current[group])
     ts = pd.to_numeric(current["ts"], errors="coerce").to_numpy(dtype=float)
     span = (end - start) if start is not None else 0.0
     period = 7 * DAY if span >= 21 * DAY else DAY
-    values = _item_values(current, weights).to_numpy(dtype=float)
-    customers = _customer_ids(current)
+    values = customer_values(current, weights).to_numpy(dtype=float)
+    customers = customer_ids(current)
     known = ~np.isnan(values)
     per_customer = pd.Series(values[known]).groupby(customers[known]).max()
 
@@ -207,7 +207,7 @@ def _context(frame, current, ts_all, start, end, weights, group) -> dict:
     return {
         "keys": keys, "ts": ts, "start": start, "end": end, "span": span, "total": len(current),
         "negative": negative.to_numpy(dtype=float), "score": score.to_numpy(dtype=float),
-        "intensity": _intensity(negative, score), "positive": _positive(negative, score, labels),
+        "intensity": negative_intensity(negative, score), "positive": positive_mask(negative, score, labels),
         "cue": cue, "hits": hits, "values": values, "customers": customers,
         "has_customer": np.array([not c.startswith("item:") for c in customers], dtype=bool),
         "tiers": column("tier") if "tier" in current else np.full(len(current), None),
@@ -215,7 +215,7 @@ def _context(frame, current, ts_all, start, end, weights, group) -> dict:
         "compare": _comparison(frame, keys, ts, ts_all, start, span, group),
         "period": period, "n_periods": max(1, math.ceil(span / period)) if start is not None else 1,
         "recent": min(weights.recent_days * DAY, span / 2) if start is not None else 0.0,
-        "item_priority": _item_scores(current, weights, (end - 1) if end else None, negative, score, cue),
+        "item_priority": item_priority_scores(current, weights, (end - 1) if end else None, negative, score, cue),
         "ids": current["id"].astype(str).to_numpy(),
         "modes": {"category": _modes(keys, column("category")),
                   "label": _modes(keys, column("theme_label")) if group == "theme_id" else {}},

@@ -12,9 +12,9 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..priority_weights import PriorityWeights
 from .cues import combine, find_cues
 from .trends import DAY, sentiment_signals, to_epoch
-from .types import PriorityWeights
 
 # extra columns (as ingest names them) that carry a customer's revenue or spend
 REVENUE_COLUMNS = ("x_revenue", "x_arr", "x_mrr", "x_ltv", "x_annual_revenue", "x_spend", "x_contract_value",
@@ -30,15 +30,16 @@ def item_priority(frame: pd.DataFrame, weights: PriorityWeights = PriorityWeight
     if frame.empty:
         return pd.Series(dtype=float, index=frame.index)
     negative, score = sentiment_signals(frame)
-    cue = _cue_scores(frame, negative, score)[0]
-    return pd.Series(_item_scores(frame, weights, now, negative, score, cue), index=frame.index)
+    cue = item_cue_scores(frame, negative, score)[0]
+    return pd.Series(item_priority_scores(frame, weights, now, negative, score, cue), index=frame.index)
 
 
-def _item_scores(frame, weights, now, negative, score, cue) -> np.ndarray:
+def item_priority_scores(frame, weights, now, negative, score, cue) -> np.ndarray:
+    """`item_priority` from signals already computed (demand priority has them): 0..100 per item."""
     parts = {
-        "item_sentiment": _intensity(negative, score),
+        "item_sentiment": negative_intensity(negative, score),
         "item_cues": cue,
-        "item_value": _item_values(frame, weights).fillna(weights.unknown_value).to_numpy(),
+        "item_value": customer_values(frame, weights).fillna(weights.unknown_value).to_numpy(),
         "item_rating": _rating_badness(frame),
         "item_recency": _item_recency(frame, weights, now),
     }
@@ -50,26 +51,27 @@ def _item_scores(frame, weights, now, negative, score, cue) -> np.ndarray:
     return np.round(100 * np.nan_to_num(value), 1)
 
 
-def _customer_ids(frame: pd.DataFrame) -> np.ndarray:
+def customer_ids(frame: pd.DataFrame) -> np.ndarray:
     """Customer id per item; items without one stand for a customer of their own."""
     ids = frame["customer_id"].astype(object) if "customer_id" in frame else pd.Series(None, index=frame.index)
     return np.array([str(v) if isinstance(v, str) and v else f"item:{i}" for i, v in enumerate(ids)], dtype=object)
 
 
-def _intensity(negative: pd.Series, score: pd.Series) -> np.ndarray:
+def negative_intensity(negative: pd.Series, score: pd.Series) -> np.ndarray:
     """Negative intensity per item: max(0, -score); 1.0 for a negative label without a score; NaN if unknown."""
     return (-score).clip(lower=0, upper=1).where(score.notna(), negative).to_numpy(dtype=float)
 
 
-def _positive(negative: pd.Series, score: pd.Series, labels: np.ndarray) -> np.ndarray:
+def positive_mask(negative: pd.Series, score: pd.Series, labels: np.ndarray) -> np.ndarray:
+    """True for praise: a positive label, or a score above 0.25 without a negative label."""
     from_score = ((negative == 0) & (score > 0.25)).to_numpy()
     return from_score | np.array([isinstance(label, str) and label == "positive" for label in labels], dtype=bool)
 
 
-def _cue_scores(frame: pd.DataFrame, negative: pd.Series, score: pd.Series) -> tuple[np.ndarray, list]:
+def item_cue_scores(frame: pd.DataFrame, negative: pd.Series, score: pd.Series) -> tuple[np.ndarray, list]:
     """Cue score and hits per item. A cue in praise ("refund was fast", "退款挺快") is not urgent: scored 0."""
     labels = frame["sentiment"].astype(object).to_numpy() if "sentiment" in frame else np.full(len(frame), None)
-    positive = _positive(negative, score, labels)
+    positive = positive_mask(negative, score, labels)
     texts = frame["text"].tolist() if "text" in frame else [None] * len(frame)
     # has_cue (from the item snapshot, snapshot.py) says which texts are worth scanning at all
     scan = frame["has_cue"].fillna(True).astype(bool).to_numpy() if "has_cue" in frame else np.ones(len(frame), bool)
@@ -77,7 +79,7 @@ def _cue_scores(frame: pd.DataFrame, negative: pd.Series, score: pd.Series) -> t
     return np.array([combine(h) for h in hits], dtype=float), hits
 
 
-def _item_values(frame: pd.DataFrame, weights: PriorityWeights) -> pd.Series:
+def customer_values(frame: pd.DataFrame, weights: PriorityWeights) -> pd.Series:
     """Customer value per item, 0..1 (NaN when unknown): revenue percentile when a revenue column exists, else tier."""
     tiers = {k.lower(): v for k, v in weights.tier_values.items()}
     value = pd.Series(np.nan, index=frame.index, dtype=float)
