@@ -33,7 +33,7 @@ from pathlib import Path
 from assistant.analysis.types import Entity
 from assistant.errors import ConfigError
 
-from .entity_patterns import _MONTHS, _dates, _money, _orders
+from .entity_patterns import MONTHS, find_dates, find_money, find_order_ids
 
 __all__ = ["SPACY_INSTALL", "EntityExtractor", "ProductDictionary", "load_dictionary"]
 
@@ -281,7 +281,7 @@ class EntityExtractor:
         return [self._resolve(t, m, extra) for t, m, extra in zip(texts, masked, model_spans, strict=True)]
 
     def _resolve(self, text: str, masked: str, model_spans: list[tuple]) -> list[Entity]:
-        spans = [*_orders(masked), *_money(masked), *_dates(masked), *self._dict.find(masked),
+        spans = [*find_order_ids(masked), *find_money(masked), *find_dates(masked), *self._dict.find(masked),
                  *self._places.find(masked), *model_spans]
         taken: list[tuple[int, int]] = []
         kept = []
@@ -305,7 +305,7 @@ class EntityExtractor:
                 continue
             start = ent.start_char + (4 if ent.text.lower().startswith("the ") else 0)
             name = masked[start:ent.end_char].strip(" .,'")
-            if not name or _key(name) in self._spacy_stop or name.casefold() in _MONTHS:
+            if not name or _key(name) in self._spacy_stop or name.casefold() in MONTHS:
                 continue
             known = self._places.lookup.get(_key(name))
             value = known[1] if known else name.title() if name.isupper() or name.islower() else name

@@ -1,7 +1,8 @@
 """Entities found by pattern alone, in English and Chinese: money amounts, dates and order ids.
 
-Each finder yields (start, end, kind, text, value) spans; `entities.EntityExtractor` resolves overlaps
-with the dictionary and place spans. What counts as each kind is described in `entities`.
+Each finder (`find_money`, `find_dates`, `find_order_ids`) yields (start, end, kind, value) spans;
+`entities.EntityExtractor` resolves overlaps with the dictionary and place spans. What counts as each kind
+is described in `entities`.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ _MONEY_POST = re.compile(rf"(?<![\d.,A-Za-z])({_NUM})(\s?[kK])?\s?(?:(dollar|buc
 _MONEY_ZH = re.compile(rf"(?:([零一二两三四五六七八九十百千万]{{2,}}|十)(?:点([零一二三四五六七八九]+))?"
                        rf"(块钱|元|块{_NOT_MONEY})|([一二两三四五六七八九])(块钱|元))")
 _ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_MONTHS = {m: i for i, ms in enumerate(("jan january", "feb february", "mar march", "apr april", "may", "jun june",
+# English month names and abbreviations -> 1..12 (entities also reads them: a month is never a place)
+MONTHS = {m: i for i, ms in enumerate(("jan january", "feb february", "mar march", "apr april", "may", "jun june",
                                         "jul july", "aug august", "sep sept september", "oct october",
                                         "nov november", "dec december"), 1) for m in ms.split()}
 _MON = (r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
@@ -68,7 +70,8 @@ def _amount(number: str, scale: int = 1) -> str | None:
     return f"{value:.0f}" if value == value.to_integral_value() else f"{value:.2f}"
 
 
-def _money(text: str):
+def find_money(text: str):
+    """(start, end, "money", "USD 59.99") spans: currency signs and codes, currency words, Chinese numerals."""
     if not _DIGIT.search(text) and not _HAN.search(text):
         return
     for m in _MONEY_PRE.finditer(text):
@@ -106,7 +109,8 @@ def _iso(y, mo, d=None) -> str | None:
     return f"{int(y):04d}-{int(mo):02d}{day}" if y else f"--{int(mo):02d}{day}"
 
 
-def _dates(text: str):
+def find_dates(text: str):
+    """(start, end, "date", ISO value or None) spans; a relative date ("yesterday", 上周三) has value None."""
     for pattern, kind in _DATES:
         for m in pattern.finditer(text):
             if kind == "relative":
@@ -121,17 +125,18 @@ def _date_value(kind: str, g: tuple) -> str | None:
     if kind == "mdy":  # US order unless the first number cannot be a month
         return _iso(g[2], g[0], g[1]) or _iso(g[2], g[1], g[0])
     if kind == "month_day":
-        return _iso(g[2], _MONTHS[g[0].lower()], g[1])
+        return _iso(g[2], MONTHS[g[0].lower()], g[1])
     if kind == "day_month":
-        return _iso(g[2], _MONTHS[g[1].lower()], g[0])
+        return _iso(g[2], MONTHS[g[1].lower()], g[0])
     if kind == "month_year":
-        return _iso(g[1], _MONTHS[g[0].lower()])
+        return _iso(g[1], MONTHS[g[0].lower()])
     if kind == "month":  # "in march" may be the verb; "in March" is the month
-        return _iso(None, _MONTHS[g[0].lower()]) if g[0][0].isupper() else None
+        return _iso(None, MONTHS[g[0].lower()]) if g[0][0].isupper() else None
     return g[0]  # year
 
 
-def _orders(text: str):
+def find_order_ids(text: str):
+    """(start, end, "order_id", bare id) spans after order/ticket/订单号 words, or ids like "#A12345"."""
     if not _DIGIT.search(text):
         return
     for m in _ORDER_EN.finditer(text):
