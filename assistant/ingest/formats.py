@@ -1,7 +1,9 @@
 """Row parsers, one per file format (delimited text, JSON, JSONL, plain lines, XLSX sheets), and format sniffing.
 
 `readers` opens a file, decides its format and encoding, and hands decoded lines (or a sheet) to these.
-Each parser yields RawRow for a good row and Rejection for a malformed one, in file order.
+Its API: `sniff_format`, `sniff_delimiter` (with `DELIMITERS`), and one reader per format returning the
+columns and the rows (`read_csv`, `read_json`, `read_jsonl`, `read_text`, `read_sheet`). Each reader's
+rows yield RawRow for a good row and Rejection for a malformed one, in file order.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ _SEP_LINE = re.compile(r"sep=(.)\s*$")  # Excel's "sep=;" hint line
 csv.field_size_limit(2**31 - 1)
 
 
-def _sniff_delimiter(text: str, candidates: str, *, strict: bool = False) -> str | None:
+def sniff_delimiter(text: str, candidates: str, *, strict: bool = False) -> str | None:
     """The delimiter that splits the header and the next rows into the same number of fields."""
     best, best_score = None, (0.0, 0)
     for delim in candidates:
@@ -49,7 +51,8 @@ def _sniff_delimiter(text: str, candidates: str, *, strict: bool = False) -> str
     return best
 
 
-def _sniff_format(text: str) -> str:
+def sniff_format(text: str) -> str:
+    """"json", "jsonl", "csv" (any delimited text) or "txt", from the start of a decoded file."""
     start = text.lstrip(" \t\r\n")
     second = start[1:].lstrip(" \t\r\n")[:1]  # "[Bug] app crashes" is a line of text, not JSON
     if start.startswith("[") and second in ('{', '"', "]"):
@@ -62,7 +65,7 @@ def _sniff_format(text: str) -> str:
             return "json"  # pretty-printed object
         one_list = isinstance(obj, dict) and any(isinstance(v, list) for v in obj.values())
         return "jsonl" if isinstance(obj, dict) and (rest.strip() or not one_list) else "json"
-    return "csv" if _sniff_delimiter(text, DELIMITERS, strict=True) else "txt"
+    return "csv" if sniff_delimiter(text, DELIMITERS, strict=True) else "txt"
 
 
 def _unique_columns(names: Iterable[Any]) -> list[str]:
@@ -98,7 +101,9 @@ class _Lines:
         self._back.extend(reversed(items))
 
 
-def _read_csv(path: str, lines: _Lines, delimiter: str) -> tuple[list[str], str, Iterator[RowItem]]:
+def read_csv(path: str, decoded: Iterator[Line], delimiter: str) -> tuple[list[str], str, Iterator[RowItem]]:
+    """Columns, delimiter (an Excel "sep=" line overrides the given one) and rows of a delimited file."""
+    lines = _Lines(decoded)
     first = next(lines, None)
     if first is not None and (m := _SEP_LINE.match(first)):
         delimiter = m.group(1)
@@ -172,7 +177,7 @@ def _flatten(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _json_items(path: str, text: str) -> tuple[list[str], Iterator[RowItem]] | None:
+def read_json(path: str, text: str) -> tuple[list[str], Iterator[RowItem]] | None:
     """Columns and rows of a JSON document; None when the file is really JSON Lines."""
     try:
         data = json.loads(text)
@@ -222,13 +227,35 @@ def _jsonl_row(path: str, n: int, text: str) -> RowItem:
     return _json_row(path, n, obj)
 
 
-def _read_jsonl(path: str, lines: Iterator[Line]) -> tuple[list[str], Iterator[RowItem]]:
+def read_jsonl(path: str, lines: Iterator[Line]) -> tuple[list[str], Iterator[RowItem]]:
+    """Columns (the keys of the first rows) and rows of a JSON Lines file."""
     gen = _line_rows(path, lines, lambda n, text: _jsonl_row(path, n, text))
     peeked = list(itertools.islice(gen, _JSONL_PEEK))
     if peeked and not any(isinstance(item, RawRow) for item in peeked):
         # not one object in the first rows: the wrong format, not a few bad lines
         raise InputFileError(path, f"not JSON Lines: {peeked[0].reason}", row=peeked[0].row)
     return _json_columns(peeked), itertools.chain(peeked, gen)
+
+
+def read_text(path: str, lines: Iterator[Line]) -> tuple[list[str], Iterator[RowItem]]:
+    """The one column "text" and its rows: a plain text file holds one item per line."""
+    return ["text"], _line_rows(path, lines, lambda n, text: RawRow(path, n, {"text": text.rstrip("\r\n")}))
+
+
+def read_sheet(path: str, values: Iterable[tuple]) -> tuple[list[str], Iterator[RowItem]] | None:
+    """Columns and rows of one worksheet given its rows of cell values; None when the sheet holds nothing.
+
+    The header is the first row with a filled cell; empty cells after its last name are not columns.
+    """
+    numbered = enumerate(values, 1)
+    header = next((row for _, row in numbered if any(_filled(v) for v in row)), None)
+    if header is None:
+        return None
+    names = list(header)
+    while names and not _filled(names[-1]):
+        names.pop()
+    columns = _unique_columns(names)
+    return columns, _xlsx_rows(path, numbered, columns)
 
 
 def _filled(value: Any) -> bool:

@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Iterator
 
 from assistant.errors import InputFileError
-from assistant.records import RawRow
 
 from .encodings import (SAMPLE_BYTES, Line, LineDecoder, decode_all, decode_lines, detect_encoding, looks_binary,
                         split_lines)
-from .formats import (DELIMITERS, RowItem, _filled, _json_items, _Lines, _line_rows, _read_csv, _read_jsonl, _sniff_delimiter,
-                      _sniff_format, _unique_columns, _xlsx_rows)
+from .formats import (DELIMITERS, RowItem, read_csv, read_json, read_jsonl, read_sheet, read_text, sniff_delimiter,
+                      sniff_format)
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx", "txt")
 EXTENSIONS = {
@@ -139,15 +138,15 @@ def _read_stream(path: str, stream: BinaryIO, fmt: str | None, encoding: str | N
         preview = preview[: preview.rindex("\n") + 1]  # a cut line would skew delimiter counts
     preview = preview.lstrip("\ufeff")
     if fmt is None:
-        fmt = _sniff_format(preview)
-    elif fmt == "txt" and not forced and _sniff_delimiter(preview, "\t", strict=True):
+        fmt = sniff_format(preview)
+    elif fmt == "txt" and not forced and sniff_delimiter(preview, "\t", strict=True):
         fmt = "tsv"  # Excel's "Text (Tab delimited)" export is saved as .txt
 
     if fmt == "json":
         data = head + stream.read()
         enc = encoding or detect_encoding(data)
         text = decode_all(path, data, enc)
-        items = _json_items(path, text)
+        items = read_json(path, text)
         if items is not None:
             return _streaming(ReadResult(path, "json", enc, items[0], iter(())), items[1])
         fmt = "jsonl"  # one object per line, saved as .json
@@ -161,12 +160,12 @@ def _read_stream(path: str, stream: BinaryIO, fmt: str | None, encoding: str | N
 
     delimiter = None
     if fmt == "jsonl":
-        columns, gen = _read_jsonl(path, lines)
+        columns, gen = read_jsonl(path, lines)
     elif fmt == "txt":
-        columns, gen = ["text"], _line_rows(path, lines, lambda n, t: RawRow(path, n, {"text": t.rstrip("\r\n")}))
+        columns, gen = read_text(path, lines)
     else:
-        delimiter = "\t" if fmt == "tsv" else (_sniff_delimiter(preview, DELIMITERS) or ",")
-        columns, delimiter, gen = _read_csv(path, _Lines(lines), delimiter)
+        delimiter = "\t" if fmt == "tsv" else (sniff_delimiter(preview, DELIMITERS) or ",")
+        columns, delimiter, gen = read_csv(path, lines, delimiter)
     first = next(gen, None)
     if first is None:
         raise InputFileError(path, "no data rows")
@@ -207,16 +206,11 @@ def _read_xlsx(path: str, source: BinaryIO, head: bytes) -> ReadResult:
     saw_header = False
     for sheet in book.worksheets:
         sheet.reset_dimensions()  # stored dimensions are often wrong and would cut rows short
-        numbered = enumerate(sheet.iter_rows(values_only=True), 1)  # read-only mode fills missing rows
-        header = next((values for _, values in numbered if any(_filled(v) for v in values)), None)
-        if header is None:
+        table = read_sheet(path, sheet.iter_rows(values_only=True))  # read-only mode fills missing rows
+        if table is None:
             continue
         saw_header = True
-        names = list(header)
-        while names and not _filled(names[-1]):
-            names.pop()
-        columns = _unique_columns(names)
-        gen = _xlsx_rows(path, numbered, columns)
+        columns, gen = table
         first = next(gen, None)
         if first is not None:
             result = ReadResult(path, "xlsx", "binary", columns, iter(()), sheet=sheet.title, _resources=[book])
