@@ -26,7 +26,7 @@ DICTIONARY = Path(__file__).resolve().parent.parent / "assistant" / "taxonomies"
 
 
 def _items(n: int):
-    from assistant.ingest.redact import redact
+    from assistant.text.redact import redact
     from assistant.sample_data import build_records
 
     base = len(build_records())

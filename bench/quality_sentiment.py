@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.analysis.refine import LabelCache, refine_sentiment  # noqa: E402
 from assistant.analysis.sentiment import LABELS, MAX_CHARS, load_sentiment_model, train_char_nb  # noqa: E402
-from assistant.ingest.language import detect_language  # noqa: E402
+from assistant.text.language import detect_language  # noqa: E402
 from bench._report import write_section  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"

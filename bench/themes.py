@@ -41,8 +41,8 @@ def _peak_mb() -> float:
 def sample_items() -> list[dict]:
     """The sample records as the store holds them (cleaned, redacted, detected language), with ground truth."""
     from assistant.ingest.clean import clean_text
-    from assistant.ingest.language import detect_language
-    from assistant.ingest.redact import redact
+    from assistant.text.language import detect_language
+    from assistant.text.redact import redact
     from assistant.sample_data import DEFAULT_START, build_records
 
     items = []

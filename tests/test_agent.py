@@ -537,7 +537,7 @@ def test_the_store_remembers_its_taxonomy(store_settings, store, tmp_path):
 
 
 def test_bare_as_of_date_is_the_whole_day_outside_utc(store_settings, run_cli, monkeypatch):
-    from assistant.ingest.timeparse import parse_day
+    from assistant.text.timeparse import parse_day
 
     end = parse_day("2026-09-10", end=True, tz="Asia/Shanghai")
     assert datetime.fromtimestamp(end - 1, timezone.utc).isoformat() == "2026-09-10T15:59:59+00:00"

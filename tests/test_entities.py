@@ -301,7 +301,7 @@ def test_extract_many_matches_extract(ex):
 
 def test_sample_data_slots_are_found(ex):
     """Every city, competitor, price and order number the sample generator planted is extracted."""
-    from assistant.ingest.redact import redact
+    from assistant.text.redact import redact
     from assistant.sample_data import build_records
     from assistant.sample_texts import SLOT_VALUES
 
@@ -449,7 +449,7 @@ def test_spacy_place_noise_is_filtered(with_spacy, text):
 @pytest.mark.models
 @needs_spacy
 def test_spacy_batch_is_fast_and_equals_single_calls(with_spacy):
-    from assistant.ingest.redact import redact
+    from assistant.text.redact import redact
     from assistant.sample_data import build_records
 
     records = build_records()  # 2,662 items

@@ -65,7 +65,7 @@ def test_the_dashboard_explore_and_the_cli_select_the_same_items(run_cli, web_se
     assert list(view.demands["Priority"]) == [round(d["priority"], 1) for d in cli]
 
     # explore: the listing and a search by meaning select exactly what the agent's filters select
-    from assistant.ingest.timeparse import parse_day
+    from assistant.text.timeparse import parse_day
 
     chosen = Filters(since=parse_day("2026-09-01"), until=parse_day("2026-09-30", end=True), category="pricing",
                      lang="zh")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.ingest.language import detect_language
+from assistant.text.language import detect_language
 
 
 @pytest.mark.parametrize(

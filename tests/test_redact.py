@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.ingest.redact import Redaction, redact
+from assistant.text.redact import Redaction, redact
 
 
 def check(text: str, expected: str, counts: dict[str, int]) -> None:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant.agent.timeexpr import TimeWindow, resolve_time, strip_time
+from assistant.text.timeexpr import TimeWindow, resolve_time, strip_time
 from assistant.errors import ConfigError
 
 SUNDAY = datetime(2026, 11, 29, 14, 0, tzinfo=timezone.utc)  # ISO week 48 runs 2026-11-23 .. 2026-11-29

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from assistant.errors import ConfigError
-from assistant.ingest.timeparse import parse_timestamp
+from assistant.text.timeparse import parse_timestamp
 
 
 def utc(*args) -> int:

@@ -14,7 +14,7 @@ import unicodedata
 from datetime import datetime, timezone
 from typing import Any
 
-from assistant.ingest.redact import redact
+from assistant.text.redact import redact
 
 __all__ = ["DATA_BLOCK_RULE", "injection_notes", "looks_like_injection", "quote_evidence", "redact_for_model",
            "safe_for_model"]

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from .context import DataContext
 from .registry import ROUTABLE
-from .timeexpr import TimeWindow, resolve_time, strip_time
+from ..text.timeexpr import TimeWindow, resolve_time, strip_time
 
 
 

@@ -38,7 +38,7 @@ def _epoch(ctx: DataContext, value: datetime | str | None, *, end: bool = False)
     exclusively at a midnight)."""
     if value is None or value == "":
         return None
-    from ..ingest.timeparse import parse_day
+    from ..text.timeparse import parse_day
 
     if isinstance(value, datetime):
         return value.timestamp()
@@ -234,7 +234,7 @@ def analyze_text(ctx: DataContext, text: str, analyzer=None) -> ToolResult:
     from ..analysis.frame import frame_from_rows
     from ..analysis.priority import item_priority
     from ..analysis.run import Analyzer
-    from ..ingest.language import detect_language
+    from ..text.language import detect_language
 
     analyzer = analyzer or Analyzer(ctx.store, ctx.settings)
     lang = detect_language(text)

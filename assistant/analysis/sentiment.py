@@ -344,7 +344,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 
 def _language(text: str) -> str:
-    from ..ingest.language import detect_language
+    from ..text.language import detect_language
 
     return detect_language(text)[0]
 

@@ -45,7 +45,7 @@ def _parse_day(value: str | None, *, end: bool = False, tz: str = "UTC") -> int 
     """--since/--until value -> epoch seconds; a date without time means the whole day."""
     if not value:
         return None
-    from ..ingest.timeparse import parse_day
+    from ..text.timeparse import parse_day
 
     try:
         return parse_day(value, end=end, tz=tz)

@@ -14,7 +14,7 @@ def _assistant(ctx, store, chroma_url, as_of, backend):
 
     from ..agent import Assistant
     from ..errors import ConfigError
-    from ..ingest.timeparse import parse_day
+    from ..text.timeparse import parse_day
 
     settings = _settings(ctx, store=store, chroma_url=chroma_url)
     now = None

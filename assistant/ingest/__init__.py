@@ -1,1 +1,1 @@
-"""Reading feedback files: formats and encodings, column roles, and timestamps."""
+"""Reading feedback files into the store: formats and encodings, column roles, cleaning, ids, the pipeline."""

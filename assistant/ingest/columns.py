@@ -131,7 +131,7 @@ def _guess_text(columns: list[str], used: set[str], rows: list[dict]) -> str | N
 
 
 def _guess_time(columns: list[str], used: set[str], rows: list[dict]) -> str | None:
-    from assistant.ingest.timeparse import parse_timestamp
+    from assistant.text.timeparse import parse_timestamp
 
     for col in columns:
         if col in used or not any(p in _norm(col) for p in _TIME_PARTS):

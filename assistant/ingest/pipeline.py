@@ -21,13 +21,13 @@ from tqdm.auto import tqdm
 from ..records import Feedback, IngestReport, RawRow, Rejection
 from ..settings import Settings
 from ..store import FeedbackStore
+from ..text.language import detect_language
+from ..text.redact import redact
+from ..text.timeparse import parse_timestamp
 from .clean import RejectedText, clean_text, truncate_for_embedding
 from .columns import ColumnMap, map_columns
 from .identity import content_hash, item_id, repair_store
-from .language import detect_language
 from .readers import iter_input_files, read_rows
-from .redact import redact
-from .timeparse import parse_timestamp
 
 _SAMPLE_ROWS = 50
 

@@ -65,7 +65,7 @@ def parse_day(value: str | None, *, end: bool = False, tz: str = "UTC", name: st
     """A date typed in a box -> epoch seconds; a date without a time means the whole day (like the CLI)."""
     if value is None or not str(value).strip():
         return None
-    from ..ingest.timeparse import parse_day as day_bound
+    from ..text.timeparse import parse_day as day_bound
 
     try:
         return day_bound(str(value).strip(), end=end, tz=tz)

@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from dateutil.relativedelta import relativedelta
 
-from assistant.ingest.timeparse import MAX_YEAR, MIN_YEAR, zone_for
+from .timeparse import MAX_YEAR, MIN_YEAR, zone_for
 
 __all__ = ["TimeWindow", "resolve_time", "strip_time"]
 
