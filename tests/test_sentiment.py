@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from assistant.analysis import sentiment as sm
-from assistant.analysis.sentiment import CharNaiveBayes, SentimentModel, cue_score, load_seeds, train_char_nb
+from assistant.analysis.char_nb import CharNaiveBayes, char_ngrams, train_char_nb
+from assistant.analysis.sentiment import SentimentModel, load_seeds
+from assistant.analysis.sentiment_cues import cue_score
 from assistant.analysis.types import Sentiment
 from assistant.embeddings import HashingEmbedder
 from assistant.errors import ConfigError
@@ -105,7 +107,7 @@ def test_char_nb_matches_scikit_learn():
 
     positive, negative = ["很好吃", "服务很好", "满意"] * 2, ["难吃", "服务太差", "失望"] * 2
     nb = train_char_nb(positive, negative, min_df=1)
-    vec = TfidfVectorizer(analyzer=sm._char_ngrams, min_df=1, sublinear_tf=True)
+    vec = TfidfVectorizer(analyzer=char_ngrams, min_df=1, sublinear_tf=True)
     ref = MultinomialNB(alpha=0.3).fit(vec.fit_transform(positive + negative), [1] * 6 + [0] * 6)
     texts = ["服务很好吃", "太失望了"]
     expected = 2 * ref.predict_proba(vec.transform(texts))[:, 1] - 1

