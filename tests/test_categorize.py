@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from assistant.analysis.categorize import (KEYWORD_EVIDENCE, CategoryClassifier, SupervisedHead, category_phrases,
-                                           train_classifier)
+from assistant.analysis.categorize import KEYWORD_EVIDENCE, CategoryClassifier, category_phrases
+from assistant.analysis.supervised import SupervisedHead, train_classifier
 from assistant.analysis.taxonomy import load_taxonomy, read_labels, taxonomy_from_data
 from assistant.analysis.types import CategoryResult
 from assistant.embeddings import HashingEmbedder

@@ -32,26 +32,24 @@ Zero-shot works with any embedder, over the vectors already in the store (nothin
 Probabilities = softmax(evidence / TEMPERATURE), times the self-trained ones and renormalised.
 Confidence = probability of the primary; secondary categories = the non-fallback categories with at least
 SECONDARY_RATIO x the primary's probability (none when the primary has over 2/3).
-With labels, `train_classifier` fits a logistic regression on stored vectors (`SupervisedHead`), which
-then replaces steps 1-6, or, trained on fewer than FEW_LABELS items per category, is multiplied with them.
+With labels, `train_classifier` (supervised.py) fits a logistic regression on stored vectors (`SupervisedHead`),
+which then replaces steps 1-6, or, trained on fewer than FEW_LABELS items per category, is multiplied with them.
 Measured quality: docs/quality.md (bench/quality_category.py).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import re
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 
 from ..embeddings import Embedder, embed_queries
-from ..errors import ConfigError, InputFileError
+from .supervised import SupervisedHead, train_classifier  # noqa: F401
 from .taxonomy import Taxonomy
 from .types import CategoryResult
+from .vectors import as_matrix, normalise, softmax, softmax_weights
 
 VERSION = "zs6"  # bump when the method changes: the name is recorded with results, so they are recomputed
 SENTENCE_WEIGHT = 1.0  # sentence and word evidence count alike (0.5 did better on SemEval, worse on the sample data)
@@ -64,6 +62,8 @@ WORDS_PER_VOTE = 5  # an item's word evidence: the mean of its strongest 1 in 5 
 MAX_NEW_WORDS = 5000  # words embedded per call, most frequent first: bounds the cost on a large store
 FEW_LABELS = 30  # labels per category below which a supervised head is combined with zero-shot
 TEMPERATURE = 2.0  # z units -> probabilities; chosen for calibration on banking77 (dev), checked on SemEval
+# bench/quality_category.py and real_data.py read these through this module (`cz.train_classifier`, ...)
+_as_matrix, _normalise = as_matrix, normalise
 _SPLIT = re.compile(r"[,;:，；、。.()（）/]|\s(?:and|or|as well as|including|e\.g\.)\s|和|或|以及")
 _EN_WORD = re.compile(r"[a-z][a-z'-]*[a-z]")
 # everyday words from no particular domain: a fixed reference, so that one item on its own is scored the
@@ -84,7 +84,7 @@ again always never often sometimes maybe probably almost already still really qu
 class CategoryClassifier:
     """Primary and secondary demand categories of items, from their stored vectors (and texts)."""
 
-    def __init__(self, taxonomy: Taxonomy, embedder: Embedder, supervised: "SupervisedHead | None" = None):
+    def __init__(self, taxonomy: Taxonomy, embedder: Embedder, supervised: SupervisedHead | None = None):
         self.taxonomy = taxonomy
         self.embedder = embedder
         self.supervised = supervised
@@ -101,7 +101,7 @@ class CategoryClassifier:
     # ------------------------------------------------------------------ public
     def classify(self, vectors: np.ndarray, texts: list[str] | None = None) -> list[CategoryResult]:
         """Categories of items given their store vectors (same embedder) and, optionally, their texts."""
-        vectors = _as_matrix(vectors)
+        vectors = as_matrix(vectors)
         if not len(vectors):
             return []
         if self.supervised is not None:
@@ -120,7 +120,7 @@ class CategoryClassifier:
         Without `fit`, each `classify` call calibrates on the items it is given (a fixed reference
         vocabulary stands in below MIN_STATS items), and self-trains when it has MIN_SELF_TRAIN of them.
         """
-        vectors = _as_matrix(vectors)
+        vectors = as_matrix(vectors)
         self._fitted = None
         evidence, stats = self._evidence(vectors, texts, {})
         head = _self_train(vectors, evidence) if len(vectors) >= MIN_SELF_TRAIN else None
@@ -129,15 +129,15 @@ class CategoryClassifier:
 
     def probabilities(self, vectors: np.ndarray, texts: list[str] | None = None) -> np.ndarray:
         """Zero-shot category probabilities, one row per item, columns in taxonomy order."""
-        vectors = _as_matrix(vectors)
+        vectors = as_matrix(vectors)
         evidence, _ = self._evidence(vectors, texts, self._fitted or {})
         if self._fitted is not None:
             head = self._fitted["head"]
         else:
             head = _self_train(vectors, evidence) if len(vectors) >= MIN_SELF_TRAIN else None
-        probs = _softmax(evidence / TEMPERATURE)
+        probs = softmax(evidence / TEMPERATURE)
         if head is not None:
-            probs = probs * _softmax(vectors @ head[0].T + head[1])
+            probs = probs * softmax(vectors @ head[0].T + head[1])
             probs /= probs.sum(axis=1, keepdims=True)
         return probs
 
@@ -172,7 +172,7 @@ class CategoryClassifier:
         least = 2 if len(texts) >= MIN_STATS else 1
         new = [w for w, c in counts.most_common() if c >= least and w not in self._words][:MAX_NEW_WORDS]
         if new:
-            self._words.update(zip(new, _normalise(self.embedder.embed_documents(new))))
+            self._words.update(zip(new, normalise(self.embedder.embed_documents(new))))
         vocab = [w for w in counts if w in self._words]
         evidence = np.zeros((len(texts), len(self.names)), dtype=np.float32)
         if not vocab:
@@ -205,7 +205,7 @@ class CategoryClassifier:
     def _reference_stats(self) -> tuple[np.ndarray, np.ndarray]:
         """Robust statistics of everyday words' scores: the population that a handful of items lacks."""
         if self._reference is None:
-            scores = _normalise(self.embedder.embed_documents(_REFERENCE)) @ self.prototypes().T
+            scores = normalise(self.embedder.embed_documents(_REFERENCE)) @ self.prototypes().T
             self._reference = _robust_stats(_centred(scores))
         return self._reference
 
@@ -215,11 +215,11 @@ class CategoryClassifier:
             rows = []
             for category in self.taxonomy.categories:
                 phrases = category_phrases(category.name, category.description, category.keywords)
-                vectors = _normalise(embed_queries(self.embedder, phrases))
+                vectors = normalise(embed_queries(self.embedder, phrases))
                 if category.examples:
-                    vectors = np.vstack([vectors, _normalise(self.embedder.embed_documents(list(category.examples)))])
+                    vectors = np.vstack([vectors, normalise(self.embedder.embed_documents(list(category.examples)))])
                 rows.append(vectors.mean(axis=0))
-            self._prototypes = _normalise(np.stack(rows))
+            self._prototypes = normalise(np.stack(rows))
         return self._prototypes
 
     def _result(self, probs: np.ndarray) -> CategoryResult:
@@ -270,26 +270,9 @@ def _content_words(text: str) -> set[str]:
 
 
 # ---------------------------------------------------------------------------------------------- numerics
-def _as_matrix(vectors) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    return _normalise(vectors if vectors.ndim == 2 else vectors.reshape(len(vectors), -1))
-
-
 def _centred(scores: np.ndarray) -> np.ndarray:
     # minus the row mean: what sets a category apart, not how close the text is to every category
     return scores - scores.mean(axis=1, keepdims=True)
-
-
-def _normalise(a: np.ndarray) -> np.ndarray:
-    a = np.asarray(a, dtype=np.float32)
-    norms = np.linalg.norm(a, axis=-1, keepdims=True)
-    return a / np.where(norms > 0, norms, 1.0)
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 def _robust_stats(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -323,155 +306,8 @@ def _self_train(vectors: np.ndarray, evidence: np.ndarray):
     present = np.unique(labels)
     if len(present) < 2:
         return None
-    rows, inter = _softmax_weights(LogisticRegression(C=1.0, max_iter=2000).fit(vectors, labels))
+    rows, inter = softmax_weights(LogisticRegression(C=1.0, max_iter=2000).fit(vectors, labels))
     weights = np.zeros((evidence.shape[1], vectors.shape[1]), dtype=np.float32)
     bias = np.full(evidence.shape[1], -30.0, dtype=np.float32)  # a category no item was given stays out
     weights[present], bias[present] = rows, inter
     return weights, bias
-
-
-def _softmax_weights(model) -> tuple[np.ndarray, np.ndarray]:
-    """A fitted scikit-learn LogisticRegression as one weight row and bias per class, for a softmax."""
-    if len(model.classes_) == 2:  # scikit-learn keeps one row for two classes
-        return np.vstack([-model.coef_, model.coef_]) / 2, np.array([-model.intercept_[0], model.intercept_[0]]) / 2
-    return model.coef_, model.intercept_
-
-
-# ---------------------------------------------------------------------------------------------- supervised
-class SupervisedHead:
-    """Logistic regression over stored vectors, trained on a user's labels; saved as JSON or npz, never pickle."""
-
-    def __init__(self, classes, weights, bias, *, taxonomy: str = "", embedder: str = "", metrics: dict | None = None):
-        self.classes = [str(c) for c in classes]
-        self.weights = np.asarray(weights, dtype=np.float32).reshape(len(self.classes), -1)
-        self.bias = np.asarray(bias, dtype=np.float32).reshape(len(self.classes))
-        self.taxonomy = taxonomy  # fingerprint of the taxonomy the labels belong to
-        self.embedder = embedder
-        self.metrics = metrics or {}
-
-    def predict_proba(self, vectors: np.ndarray) -> np.ndarray:
-        """Probability of each of `classes` (columns) for each vector (rows)."""
-        return _softmax(_as_matrix(vectors) @ self.weights.T + self.bias)
-
-    def probabilities(self, vectors: np.ndarray, names: list[str]) -> np.ndarray:
-        """Probabilities in the order of `names` (a taxonomy category without training labels gets 0)."""
-        known = self.predict_proba(vectors)
-        probs = np.zeros((len(known), len(names)), dtype=np.float32)
-        for j, name in enumerate(self.classes):
-            if name in names:
-                probs[:, names.index(name)] = known[:, j]
-        return probs
-
-    def labels_per_class(self) -> float:
-        """How many labelled items per category the head learned from (infinite if unknown)."""
-        n = self.metrics.get("n_labels")
-        return n / len(self.classes) if n else float("inf")
-
-    def fingerprint(self) -> str:
-        digest = hashlib.sha1(self.weights.tobytes() + self.bias.tobytes() + "|".join(self.classes).encode())
-        return digest.hexdigest()[:12]
-
-    def to_json(self) -> str:
-        return json.dumps({"kind": "category-head", "version": 1, "classes": self.classes,
-                           "weights": np.round(self.weights.astype(float), 6).tolist(),
-                           "bias": np.round(self.bias.astype(float), 6).tolist(), "taxonomy": self.taxonomy,
-                           "embedder": self.embedder, "metrics": self.metrics}, ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, text: str) -> "SupervisedHead":
-        data = json.loads(text)
-        if not isinstance(data, dict) or data.get("kind") != "category-head":
-            raise ConfigError("not a saved category classifier (expected the JSON written by train-classifier)")
-        return cls(data["classes"], data["weights"], data["bias"], taxonomy=data.get("taxonomy", ""),
-                   embedder=data.get("embedder", ""), metrics=data.get("metrics"))
-
-    def save(self, path: str | Path) -> Path:
-        """Write to `path`: .npz as numpy arrays, anything else as JSON."""
-        path = Path(path)
-        if path.suffix == ".npz":
-            meta = json.dumps({"classes": self.classes, "taxonomy": self.taxonomy, "embedder": self.embedder,
-                               "metrics": self.metrics}, ensure_ascii=False)
-            np.savez(path, weights=self.weights, bias=self.bias, meta=np.array(meta))
-        else:
-            path.write_text(self.to_json(), encoding="utf-8")
-        return path
-
-    @classmethod
-    def load(cls, path: str | Path) -> "SupervisedHead":
-        """Read a head written by `save` (npz read with allow_pickle=False)."""
-        path = Path(path)
-        try:
-            if path.suffix == ".npz":
-                with np.load(path, allow_pickle=False) as data:
-                    meta = json.loads(str(data["meta"]))
-                    return cls(meta["classes"], data["weights"], data["bias"], taxonomy=meta.get("taxonomy", ""),
-                               embedder=meta.get("embedder", ""), metrics=meta.get("metrics"))
-            return cls.from_json(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError, ConfigError) as exc:
-            raise InputFileError(str(path), f"cannot read the saved classifier: {exc}") from None
-
-
-def train_classifier(vectors: np.ndarray, labels: list[str], *, test_size: float = 0.2, seed: int = 0,
-                     taxonomy: Taxonomy | None = None, embedder: str = "") -> tuple[SupervisedHead, dict]:
-    """Train a head on labelled vectors; report held-out accuracy, then refit on all labels.
-
-    The report has accuracy, macro_f1 (on the held-out `test_size` share, stratified when every class
-    has 2+ items), per_class counts and F1, n_train, n_test and the regularisation chosen on a validation
-    share of the training part. With test_size=0 nothing is held out and the figures are None.
-    """
-    from sklearn.metrics import accuracy_score, f1_score
-
-    vectors, labels = _as_matrix(vectors), [str(label) for label in labels]
-    if len(vectors) != len(labels):
-        raise ConfigError(f"{len(vectors)} vectors but {len(labels)} labels")
-    counts = Counter(labels)
-    if len(counts) < 2:
-        raise ConfigError("training needs labels of at least 2 categories; found "
-                          + (", ".join(counts) or "none"))
-    y = np.array(labels)
-    report: dict = {"n_train": len(y), "n_test": 0, "accuracy": None, "macro_f1": None}
-    if test_size and len(y) >= 10:
-        train, test = _split(y, test_size, seed)
-        strength = _choose_strength(vectors[train], y[train], seed)
-        model = _fit_logistic(vectors[train], y[train], strength)
-        predicted = model.predict(vectors[test])
-        report.update(n_train=len(train), n_test=len(test), accuracy=float(accuracy_score(y[test], predicted)),
-                      macro_f1=float(f1_score(y[test], predicted, average="macro", zero_division=0)))
-        f1 = f1_score(y[test], predicted, average=None, labels=sorted(counts), zero_division=0)
-        tested = Counter(y[test])
-        report["per_class"] = {c: {"train": counts[c] - tested[c], "test": tested[c], "f1": round(float(f), 4)}
-                               for c, f in zip(sorted(counts), f1)}
-    else:
-        strength = _choose_strength(vectors, y, seed)
-        report["per_class"] = {c: {"train": counts[c], "test": 0, "f1": None} for c in sorted(counts)}
-    report["C"] = strength
-    final = _fit_logistic(vectors, y, strength)  # every label counts for the model that is kept
-    head = SupervisedHead(final.classes_, *_softmax_weights(final), taxonomy=taxonomy.fingerprint() if taxonomy else "",
-                          embedder=embedder, metrics={**{k: v for k, v in report.items() if k != "per_class"},
-                                                      "n_labels": len(y)})
-    return head, report
-
-
-def _fit_logistic(x: np.ndarray, y: np.ndarray, strength: float):
-    from sklearn.linear_model import LogisticRegression
-
-    return LogisticRegression(C=strength, max_iter=3000).fit(x, y)
-
-
-def _choose_strength(x: np.ndarray, y: np.ndarray, seed: int) -> float:
-    """Inverse regularisation C from (1, 10, 100) by accuracy on a validation share of the training data."""
-    if len(y) < 50:
-        return 10.0  # too few items to choose; unit vectors need a weak penalty to separate at all
-    fit, val = _split(y, 0.2, seed)
-    scores = {c: float(np.mean(_fit_logistic(x[fit], y[fit], c).predict(x[val]) == y[val])) for c in (1.0, 10.0, 100.0)}
-    return max(scores, key=lambda c: (scores[c], -c))
-
-
-def _split(y: np.ndarray, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of a train/held-out split, stratified by class when every class has enough items."""
-    from sklearn.model_selection import train_test_split
-
-    try:
-        return train_test_split(np.arange(len(y)), test_size=share, random_state=seed, stratify=y)
-    except ValueError:  # a class with one item, or fewer held-out places than classes
-        return train_test_split(np.arange(len(y)), test_size=share, random_state=seed)

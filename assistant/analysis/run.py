@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 from ..ingest.identity import repair_store
 from ..settings import Settings
 from ..store import FeedbackStore
-from .categorize import FEW_LABELS, CategoryClassifier, SupervisedHead
+from .categorize import FEW_LABELS, CategoryClassifier
 from .entities import EntityExtractor, load_dictionary
 from .frame import load_frame
 from .priority import item_priority
@@ -30,11 +30,11 @@ from .sentiment import load_sentiment_model
 from .snapshot import refresh as refresh_snapshot
 from .taxonomy import load_taxonomy, save_taxonomy
 from .themes import ThemeState, relabel, update_themes
+from .training import load_saved_head
 
 ANALYSIS_VERSION = 1
 E5 = "multilingual-e5-small"
 THEMES_KEY = "themes"
-CLASSIFIER_KEY = "classifier"
 FIT_SAMPLE = 20_000  # items the zero-shot classifier is calibrated on (a deterministic stride sample)
 
 
@@ -62,13 +62,7 @@ class Analyzer:
     def __init__(self, store: FeedbackStore, settings: Settings, *, taxonomy_path=None, sentiment=None):
         self.store = store
         self.taxonomy = load_taxonomy(taxonomy_path or settings.taxonomy)
-        head = None
-        saved = store.load_state(CLASSIFIER_KEY)
-        if saved:
-            head = SupervisedHead.from_json(saved)
-            if head.taxonomy != self.taxonomy.fingerprint():
-                head = None  # trained for another taxonomy: zero-shot until retrained
-        self.classifier = CategoryClassifier(self.taxonomy, store.embedder, supervised=head)
+        self.classifier = CategoryClassifier(self.taxonomy, store.embedder, supervised=load_saved_head(store, self.taxonomy))
         self.sentiment = sentiment or load_sentiment_model(cache_dir=settings.cache_dir)
         saved_refiner = store.load_state(REFINER_KEY) if hasattr(self.sentiment, "refiner") else None
         if saved_refiner and self.sentiment.refiner is None:

@@ -1,4 +1,8 @@
-"""`train-classifier`: learn the user's categories from labelled items, over the vectors already stored."""
+"""`train-classifier`: learn the user's categories from labelled items, over the vectors already stored.
+
+The trained head (supervised.py) is saved in the store's state; `analyze` and `analyze_text` load it with
+`load_saved_head` for as long as the taxonomy it was trained for is the one in use.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,10 @@ import numpy as np
 from ..errors import InputFileError
 from ..settings import Settings
 from ..store import FeedbackStore
-from .categorize import train_classifier
-from .run import CLASSIFIER_KEY
-from .taxonomy import load_taxonomy, read_labels
+from .supervised import SupervisedHead, train_classifier
+from .taxonomy import Taxonomy, load_taxonomy, read_labels
+
+CLASSIFIER_KEY = "classifier"  # the store state the trained head is saved under
 
 
 def train_from_labels(store: FeedbackStore, settings: Settings, path: str) -> dict:
@@ -30,3 +35,13 @@ def train_from_labels(store: FeedbackStore, settings: Settings, path: str) -> di
                                      embedder=store.embedder_name)
     store.save_state(CLASSIFIER_KEY, head.to_json())
     return metrics
+
+
+def load_saved_head(store: FeedbackStore, taxonomy: Taxonomy) -> SupervisedHead | None:
+    """The head `train_from_labels` saved in the store, or None when there is none or it was trained for
+    another taxonomy (zero-shot until retrained)."""
+    saved = store.load_state(CLASSIFIER_KEY)
+    if not saved:
+        return None
+    head = SupervisedHead.from_json(saved)
+    return head if head.taxonomy == taxonomy.fingerprint() else None
