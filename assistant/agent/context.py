@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from ..analysis.frame import plain as _plain
 from ..settings import Settings
 from ..store import FeedbackStore
 from .types import EVIDENCE_FIELDS
@@ -120,15 +121,3 @@ class DataContext:
         for item_id, row in rows.iterrows():
             out[item_id] = {name: _plain(row.get(name)) for name in EVIDENCE_FIELDS}
         return out
-
-
-def _plain(value):
-    """JSON-friendly scalars: NA -> None, numpy -> python."""
-    if value is None:
-        return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        return value
-    return value.item() if hasattr(value, "item") else value

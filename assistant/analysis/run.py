@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 from tqdm.auto import tqdm
 
 from ..ingest.identity import repair_store
@@ -23,7 +22,7 @@ from ..settings import Settings
 from ..store import FeedbackStore
 from .categorize import FEW_LABELS, CategoryClassifier
 from .entities import EntityExtractor, load_dictionary
-from .frame import load_frame
+from .frame import load_frame, plain
 from .priority import item_priority
 from .refine import REFINER_KEY, SentimentRefiner, refine_store
 from .sentiment import load_sentiment_model
@@ -212,13 +211,13 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
     for row in frame.itertuples(index=False):
         change = {}
         if isinstance(row.theme_id, str) and row.theme_id in labels:
-            if row.theme_id != _value(row.theme_id_stored) or labels[row.theme_id] != _value(row.theme_label):
+            if row.theme_id != plain(row.theme_id_stored) or labels[row.theme_id] != plain(row.theme_label):
                 change.update(theme_id=row.theme_id, theme_label=labels[row.theme_id])
         else:
             report.unassigned += 1
-            if _value(row.theme_id_stored):  # its theme is gone (the model was rebuilt): "" = no theme
+            if plain(row.theme_id_stored):  # its theme is gone (the model was rebuilt): "" = no theme
                 change.update(theme_id="", theme_label="")
-        if float(row.priority_new) != _value(row.priority):
+        if float(row.priority_new) != plain(row.priority):
             change["priority"] = float(row.priority_new)
         if change:
             updates_ids.append(row.id)
@@ -229,7 +228,3 @@ def analyze_store(store: FeedbackStore, settings: Settings, *, taxonomy_path=Non
     report.seconds = time.perf_counter() - started
     return report
 
-
-def _value(value):
-    """A stored value, or None where the frame has NA (NA cannot be compared)."""
-    return None if value is None or value is pd.NA or (isinstance(value, float) and value != value) else value

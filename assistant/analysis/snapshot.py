@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from .cues import find_cues
+from .frame import plain
 
 log = logging.getLogger("assistant.snapshot")
 
@@ -135,11 +136,11 @@ def _write(path: Path | None, rows: pd.DataFrame, revision: str, count: int) -> 
             # a metadata field can hold a number in one item and text in another (extra columns of different
             # files); Parquet wants one type per column, so such a column is kept as JSON text
             if frame[column].dtype == object:
-                kinds = {type(v) for v in frame[column] if v is not None and v is not pd.NA and v == v}
+                kinds = {type(v) for v in frame[column] if plain(v) is not None}
                 if len(kinds) > 1:
                     mixed.append(column)
                     frame[column] = frame[column].map(
-                        lambda v: None if v is None or v is pd.NA or v != v else json.dumps(v, ensure_ascii=False))
+                        lambda v: None if plain(v) is None else json.dumps(v, ensure_ascii=False))
         table = pa.Table.from_pandas(frame, preserve_index=False)
         label = {**_expected(revision, count), "json_columns": mixed}
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META_KEY: json.dumps(label).encode()})

@@ -5,7 +5,6 @@ thinking of words to search for."""
 
 from __future__ import annotations
 
-import math
 import tempfile
 import time
 import uuid
@@ -15,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..analysis.filters import filter_frame
+from ..analysis.frame import plain
 from .format import page_filters, shows_errors
 from .state import WebState
 
@@ -44,7 +44,7 @@ def search_items(state: WebState, query: str = "", *, k: int = 50, since: str | 
 def _table(rows: list[dict]) -> pd.DataFrame:
     def value(row, key, default=""):
         v = row.get(key)
-        return default if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v
+        return default if plain(v) is None else v
 
     out = [{
         "select": "", "score": value(row, "score", None), "date": value(row, "date"),
