@@ -157,3 +157,38 @@ def test_labels_from_an_older_keyword_scoring_are_refreshed_without_reclustering
     frame = load_frame(store).set_index("id")
     assert set(frame.loc[frame["theme_id"] == tid, "theme_label"]) == {right}
     assert frame["theme_id"].equals(ids_before)  # the same themes, only their words refreshed
+
+
+class OneCategory:
+    """A categoriser of its own (stages.Categoriser): every item is about pricing."""
+
+    name = "one-category-v1"
+    trusted = False
+
+    def __init__(self):
+        self.fitted = 0
+
+    def fit(self, vectors, texts=None):
+        self.fitted += 1
+        return self
+
+    def classify(self, vectors, texts=None):
+        from assistant.analysis.types import CategoryResult
+
+        return [CategoryResult("pricing", (), 1.0) for _ in range(len(vectors))]
+
+
+def test_another_categoriser_and_sentiment_reader_plug_in(local_settings, sample_dir):
+    from assistant.errors import ConfigError
+
+    ingest_paths([str(sample_dir)], local_settings, progress=False)
+    store = FeedbackStore.open(local_settings)
+    categoriser = OneCategory()
+    analyzer = Analyzer(store, local_settings, sentiment=WordSentiment(), categoriser=categoriser)
+    report = analyze_store(store, local_settings, progress=False, analyzer=analyzer)
+    assert categoriser.fitted == 1 and report.models["category"] == "one-category-v1"
+    frame = load_frame(store)
+    assert (frame["category"] == "pricing").all() and frame["category_confidence"].eq(1.0).all()
+    assert report.models["sentiment"] == WordSentiment.name and not analyzer.refinable
+    with pytest.raises(ConfigError, match="--refine"):  # a reader without a refiner cannot be refined
+        analyze_store(store, local_settings, progress=False, analyzer=analyzer, refine=5)

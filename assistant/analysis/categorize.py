@@ -82,7 +82,8 @@ again always never often sometimes maybe probably almost already still really qu
 
 
 class CategoryClassifier:
-    """Primary and secondary demand categories of items, from their stored vectors (and texts)."""
+    """Primary and secondary demand categories of items, from their stored vectors (and texts): the default
+    `Categoriser` (stages.py)."""
 
     def __init__(self, taxonomy: Taxonomy, embedder: Embedder, supervised: SupervisedHead | None = None):
         self.taxonomy = taxonomy
@@ -99,6 +100,12 @@ class CategoryClassifier:
         self._fitted: dict | None = None  # statistics and self-trained weights from `fit`
 
     # ------------------------------------------------------------------ public
+    @property
+    def trusted(self) -> bool:
+        """Whether the categories are reliable enough to cluster themes within each of them: only with a head
+        trained on FEW_LABELS or more labels per category (zero-shot ones split one demand, themes.py)."""
+        return self.supervised is not None and self.supervised.labels_per_class() >= FEW_LABELS
+
     def classify(self, vectors: np.ndarray, texts: list[str] | None = None) -> list[CategoryResult]:
         """Categories of items given their store vectors (same embedder) and, optionally, their texts."""
         vectors = as_matrix(vectors)
@@ -106,7 +113,7 @@ class CategoryClassifier:
             return []
         if self.supervised is not None:
             probs = self.supervised.probabilities(vectors, self.names)
-            if self.supervised.labels_per_class() < FEW_LABELS:
+            if not self.trusted:
                 # a head from a few labels per category is weaker than the taxonomy: let both vote
                 probs = probs * self.probabilities(vectors, texts)
                 probs /= np.maximum(probs.sum(axis=1, keepdims=True), 1e-12)

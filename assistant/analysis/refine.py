@@ -34,7 +34,7 @@ from pydantic import BaseModel, Field
 from ..errors import ConfigError, LLMError
 
 __all__ = ["SentimentRefiner", "LabelCache", "choose_sample", "llm_sentiment_labels", "train_refiner",
-           "REFINER_KEY"]
+           "load_saved_refiner", "REFINER_KEY"]
 
 LABELS = ("negative", "neutral", "positive")
 REFINER_KEY = "sentiment_refiner"
@@ -262,10 +262,17 @@ def refine_sentiment(model, texts: Sequence[str], langs: Sequence[str], vectors:
     return train_refiner(matrix, [done[key] for key in labelled], labelled, model=str(label)), added
 
 
+def load_saved_refiner(store) -> SentimentRefiner | None:
+    """The refiner an earlier `analyze --refine` saved in the store, or None."""
+    saved = store.load_state(REFINER_KEY)
+    return SentimentRefiner.from_json(saved) if saved else None
+
+
 def refine_store(store, settings, sentiment, n: int, *, progress: bool = True, chat_model=None,
                  sample_size: int = 20_000) -> dict:
     """`analyze --refine N`: one refinement round over the store; the refiner is saved in the store's state
-    and set on `sentiment`. Returns what was done (labels added, labels in total, the model's label)."""
+    and set on `sentiment` (a `RefinableReader`, stages.py). Returns what was done (labels added, labels in
+    total, the model's label)."""
     from tqdm.auto import tqdm
 
     if store.embedder_name != "multilingual-e5-small":
@@ -278,8 +285,7 @@ def refine_store(store, settings, sentiment, n: int, *, progress: bool = True, c
             raise LLMError("--refine needs a language model and none is available (see: assistant doctor)",
                            backend="none")
         chat_model = chain[0].chat_model
-    saved = store.load_state(REFINER_KEY)
-    previous = SentimentRefiner.from_json(saved) if saved else None
+    previous = load_saved_refiner(store)
     every = sorted(item_id for item_id, _ in store.metadatas())
     step = max(1, len(every) // sample_size)  # a deterministic stride sample bounds the memory on a large store
     chunk = store.get_with_vectors(every[::step][:sample_size])

@@ -161,7 +161,7 @@ def _language(text: str) -> str:
 # ------------------------------------------------------------------------------------------------ the model
 class SentimentModel:
     """Sentiment of English and Chinese feedback from e5 vectors (the English head, seed centroids), cue
-    rules and (Chinese) a character NB.
+    rules and (Chinese) a character NB: the default sentiment reader (a `RefinableReader`, stages.py).
 
     `name` changes whenever the head, the seeds, the rules, the NB recipe or the refiner change, so results
     recorded with an older name can be recomputed.
