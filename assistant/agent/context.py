@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from ..analysis.frame import plain as _plain
+from ..analysis.types import plain as _plain
 from ..settings import Settings
 from ..store import FeedbackStore
 from .types import EVIDENCE_FIELDS

@@ -18,7 +18,7 @@ import pandas as pd
 from ..errors import ConfigError
 from ..store import FeedbackStore
 from ..analysis.filters import Filters, filter_frame
-from ..analysis.frame import plain as _plain
+from ..analysis.types import plain as _plain
 from .context import DataContext
 from .topic import match_topic
 

@@ -68,18 +68,6 @@ def frame_from_rows(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def plain(value):
-    """A frame value as plain Python: None for None, NA and NaN; numpy scalars as Python numbers; the rest as is."""
-    if value is None:
-        return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):  # a list or an array: not a scalar, not NA
-        return value
-    return value.item() if hasattr(value, "item") else value
-
-
 def _decode_list(value) -> list:
     if isinstance(value, list):
         return value

@@ -26,7 +26,7 @@ from ..settings import Settings
 from ..store import FeedbackStore
 from .categorize import CategoryClassifier
 from .entities import EntityExtractor, load_dictionary
-from .frame import load_frame, plain
+from .frame import load_frame
 from .priority import item_priority
 from .refine import load_saved_refiner, refine_store
 from .sentiment import load_sentiment_model
@@ -35,6 +35,7 @@ from .stages import Categoriser, RefinableReader, SentimentReader
 from .taxonomy import load_taxonomy, save_taxonomy
 from .themes import ThemeState, relabel, update_themes
 from .training import load_saved_head
+from .types import plain
 
 ANALYSIS_VERSION = 1
 E5 = "multilingual-e5-small"

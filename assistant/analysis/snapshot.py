@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from .cues import find_cues
-from .frame import plain
+from .types import plain
 
 log = logging.getLogger("assistant.snapshot")
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+import pandas as pd
+
 ANALYSIS_FIELDS = ("sentiment", "sentiment_score", "category", "categories", "category_confidence", "entities",
                    "theme_id", "theme_label", "priority")
 SentimentLabel = Literal["positive", "neutral", "negative"]
@@ -43,3 +45,16 @@ class Entity:
     kind: str
     text: str
     value: str | None = None
+
+
+def plain(value):
+    """A stored or frame value as plain Python: None for None, NA and NaN; numpy scalars as Python numbers;
+    the rest as is (the one NA-to-None conversion: JSON for the agent, comparisons in `analyze`, tables)."""
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):  # a list or an array: not a scalar, not NA
+        return value
+    return value.item() if hasattr(value, "item") else value

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..analysis.filters import filter_frame
-from ..analysis.frame import plain
+from ..analysis.types import plain
 from .format import page_filters, shows_errors
 from .state import WebState
 
