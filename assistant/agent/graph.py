@@ -11,6 +11,7 @@ Both stream through LangGraph's custom stream: ("tool", ToolCall), ("token", str
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypedDict
 
 from langgraph.config import get_stream_writer
@@ -31,6 +32,9 @@ from .types import ToolCall
 # tools whose result is a statistical verdict: their facts are the answer (a small model rephrasing
 # "fell from 4.6% to 1.5% while the rest fell 7.7%" swapped the figures in our examples)
 VERBATIM_TOOLS = frozenset({"evaluate_effect"})
+# tools whose answer is a ranked list: after the model's summary, the list itself (label, count, share, direction,
+# a quote) as the facts state it, so every demand named has its figures and evidence whatever the model wrote
+LISTED_TOOLS = frozenset({"top_demands"})
 
 
 class AgentState(TypedDict, total=False):
@@ -173,12 +177,22 @@ def build_routed_graph(ctx: DataContext, chat_model=None, prompts_dir=None, anal
             facts=state["brief"], data_rule=DATA_BLOCK_RULE)
         grounds = Grounds([state["brief"], state["facts"]], state["question"],
                           [str(ev.get("text") or "") for ev in ctx.evidence(state["cites"].ids).values()])
+        # code states the scope first (what was counted, over which items): the user reads it at once, whatever
+        # the model is and however long its first token takes
+        lead = lead_line(state["facts"], lang == "zh")
+        _emit("token", lead + "\n")
         answer, problems = phrase(chat_model, to_langchain(messages), grounds, len(state["cites"].ids))
         if problems:  # the model's wording is not grounded: the facts themselves are the answer
             note = "the model's wording had " + "; ".join(problems) + "; the answer is the tools' facts"
             _emit("notice", note)
             _emit("token", "\n\n" + state["facts"])
             return {"answer": state["facts"], "notices": list(state.get("notices", [])) + [note]}
+        answer = lead + "\n" + answer
+        if state["results"][0].name in LISTED_TOOLS:  # the list itself, with counts, shares and quotes
+            listed = "\n".join(state["brief"].strip().splitlines()[1:])
+            if listed:
+                _emit("token", "\n" + listed)
+                answer += "\n" + listed
         return {"answer": answer}
 
     def draft_node(state: AgentState) -> dict:
@@ -217,6 +231,13 @@ def build_routed_graph(ctx: DataContext, chat_model=None, prompts_dir=None, anal
     graph.add_edge("respond", END)
     graph.add_edge("draft", END)
     return graph.compile()
+
+
+def lead_line(facts: str, zh: bool) -> str:
+    """The facts' first sentence (scope and count), as the line an answer opens with."""
+    first = facts.strip().splitlines()[0] if facts.strip() else ""
+    first = re.split(r";|;", first)[0].rstrip(" :：,,")
+    return first + ("。" if zh else ".") if first and first[-1] not in ".。!?！？" else first
 
 
 def phrase(chat_model, messages, grounds: Grounds, markers: int) -> tuple[str, list[str]]:

@@ -345,7 +345,8 @@ def _names_category(lowered: str, name: str, ctx: DataContext) -> bool:
 def _checked(route: Route, rules: Route, ctx: DataContext, question: str) -> tuple[Route, list[str]]:
     """Keep what the model said only where it names things that exist and were asked for; fill the rest
     from the rules."""
-    data = route.model_dump()
+    data = {k: (None if isinstance(v, str) and v.strip().lower() in _NULLISH else v)
+            for k, v in route.model_dump().items()}  # small models write "none" for an empty field
     vetted, notes = vet_filters(question, {k: data[k] for k in ("category", "channel", "tier", "product")}, ctx)
     data.update(vetted)
     if route.customer_id and route.customer_id not in set(ctx.frame()["customer_id"].dropna().astype(str)):
@@ -362,14 +363,29 @@ def _checked(route: Route, rules: Route, ctx: DataContext, question: str) -> tup
         notes.append(f"model chose {data['tool']} without a customer or feedback id")
         data["tool"] = rules.tool if rules.tool not in ("draft_reply", "customer_history") else "search_feedback"
     topic = (data.get("topic") or "").strip() or None
-    if topic and data.get("category") and topic.lower().replace(" ", "_") == data["category"].lower():
-        topic = None  # the category itself, not a topic within it
+    if topic and not _in_question(topic, question):
+        notes.append(f"ignored topic {topic!r}: the question does not say it")
+        topic = None
+    if topic and topic.lower().replace(" ", "_") in {c.lower() for c in ctx.categories()}:
+        topic = None  # a category's name, not a topic within it
     data["topic"] = topic if topic is not None else rules.topic
     if data["tool"] == "search_feedback":
         data["query"] = data["topic"]
     elif not data.get("query"):
         data["query"] = rules.query
     return Route(**data), notes
+
+
+_NULLISH = {"", "none", "null", "n/a", "na", "nil", "-", "all", "any", "无", "空"}
+
+
+def _in_question(topic: str, question: str) -> bool:
+    """True when a model's topic is in the user's words: one of its English words (by stem) or Chinese word
+    pairs occurs in the question (a 1.5B model has offered every product of the store as the topic)."""
+    lowered = question.lower()
+    words = [w[:5] for w in re.findall(r"[a-z]{3,}", topic.lower()) if w not in ("the", "and", "for", "about")]
+    pairs = [run[i:i + 2] for run in re.findall(r"[\u4e00-\u9fff]{2,}", topic) for i in range(len(run) - 1)]
+    return any(w in lowered for w in words) or any(p in question for p in pairs)
 
 
 def route_with_model(chat_model, question: str, ctx: DataContext, rules: Route, prompts_dir=None) -> tuple[Route, list[str]]:
