@@ -22,7 +22,8 @@ server, started here on 127.0.0.1 with the packaged GGUF and stopped at the end.
 - tool accuracy: an expected tool ran;
 - filter accuracy: every filter the question asks for is in the tool's arguments and none it did not ask for
   (window within a day, category, channel, sentiment/complaints, topic, action date; lang/tier/product extras;
-  a topic that names a product type counts as applied when the product column is filtered to it);
+  a topic that names a product type counts as applied when the product column is filtered to it, and a
+  product filter whose value the question itself names counts as asked for);
 - citation precision: share of cited items inside the question's window that satisfy its gold predicate;
 - faithfulness, computed here and not by the product's own check: every number in the answer (outside quotes
   and [n] markers; dates as one token) appears in the facts the answer was allowed to draw on (`Answer.facts`,
@@ -279,6 +280,8 @@ def check_filters(q: Question, answer, facts: list[dict]) -> list[str]:
     elif channel and channel not in allow.get("channel", set()):
         wrong.append(f"channel {args.get('channel')!r} not asked")
     for key in ("tier", "lang", "product", "customer_id"):
+        if key == "product" and args.get(key) and _low(args.get(key)) in _low(q.question):
+            continue  # the question names the product type itself ("debt collection", "手机"): asked for
         if args.get(key) and _low(args.get(key)) not in allow.get(key, set()):
             wrong.append(f"{key} {args.get(key)!r} not asked")
     # sentiment: complaints=True is the negative filter
