@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from . import _emit_json, _settings, cli, store_options
+from .group import cli, command_settings, emit_json, store_options
 
 
 def _assistant(ctx, store, chroma_url, as_of, backend):
@@ -16,7 +16,7 @@ def _assistant(ctx, store, chroma_url, as_of, backend):
     from ..errors import ConfigError
     from ..text.timeparse import parse_day
 
-    settings = _settings(ctx, store=store, chroma_url=chroma_url)
+    settings = command_settings(ctx, store=store, chroma_url=chroma_url)
     now = None
     if as_of:
         try:  # a bare date is the whole day: 'now' is its last second, so "today" includes all of it
@@ -90,7 +90,7 @@ def ask(ctx, question, store, chroma_url, as_of, backend, as_json):
     answer = _render(assistant.stream(question), as_json=as_json, stream=stream)
     if as_json:
         data = answer.to_dict()
-        return _emit_json({"answer": data["answer"], "citations": data["citations"],
+        return emit_json({"answer": data["answer"], "citations": data["citations"],
                            "tool_calls": data["tool_calls"], "backend": data["backend"],
                            "notices": data["notices"], "evidence": data["evidence"], "facts": data["facts"]})
     click.echo("")
@@ -146,7 +146,7 @@ def reply(ctx, store, chroma_url, as_of, backend, feedback_id, customer_id, tone
     assistant = _assistant(ctx, store, chroma_url, as_of, backend)
     draft = _render(assistant.stream_reply(feedback_id, customer_id, tone), as_json=as_json, stream=not as_json)
     if as_json:
-        return _emit_json(draft.to_dict())
+        return emit_json(draft.to_dict())
     click.echo("")
     for note in draft.notices:
         click.secho(f"! {note}", err=True, fg="yellow")
@@ -167,7 +167,7 @@ def plan(ctx, store, chroma_url, as_of, backend, theme, category, since, until, 
     assistant = _assistant(ctx, store, chroma_url, as_of, backend)
     draft = _render(assistant.stream_plan(theme, category, since, until), as_json=as_json, stream=not as_json)
     if as_json:
-        return _emit_json(draft.to_dict())
+        return emit_json(draft.to_dict())
     click.echo("")
     _sources(draft)
     for note in draft.notices:

@@ -6,13 +6,13 @@ import sys
 
 import click
 
-from . import _emit_json, _parse_day, _settings, cli, store_options
+from .group import cli, command_settings, emit_json, parse_day_option, store_options
 
 
 def _open(ctx, store, chroma_url, **extra):
     from ..store import FeedbackStore
 
-    settings = _settings(ctx, store=store, chroma_url=chroma_url, **extra)
+    settings = command_settings(ctx, store=store, chroma_url=chroma_url, **extra)
     return FeedbackStore.open(settings), settings
 
 
@@ -21,8 +21,8 @@ def _selection(settings, since=None, until=None, **exact):
     --since/--until are whole days in the settings' time zone, exact values match in any case."""
     from ..analysis.filters import Filters
 
-    return Filters(since=_parse_day(since, tz=settings.timezone),
-                   until=_parse_day(until, end=True, tz=settings.timezone), **exact)
+    return Filters(since=parse_day_option(since, tz=settings.timezone),
+                   until=parse_day_option(until, end=True, tz=settings.timezone), **exact)
 
 
 def _frame(feedback, filters=None):
@@ -61,7 +61,7 @@ def analyze(ctx, store, chroma_url, taxonomy, products, full, refine, as_json):
     report = analyze_store(feedback, settings, full=full, progress=sys.stderr.isatty() and not as_json,
                            refine=refine or 0)
     if as_json:
-        return _emit_json(report.as_dict())
+        return emit_json(report.as_dict())
     if report.refined:
         click.echo(f"refined sentiment: {report.refined['added']} items labelled by {report.refined['model']} "
                    f"({report.refined['labels']} in all)")
@@ -85,7 +85,7 @@ def train_classifier_cmd(ctx, labelled, store, chroma_url, taxonomy, as_json):
     feedback, settings = _open(ctx, store, chroma_url, taxonomy=taxonomy)
     result = train_from_labels(feedback, settings, labelled)
     if as_json:
-        return _emit_json(result)
+        return emit_json(result)
     click.echo(
         f"trained on {result['n_train']} items, held-out {result['n_test']}: accuracy {result['accuracy']:.3f}, "
         f"macro-F1 {result['macro_f1']:.3f}. Run `assistant analyze` to apply it."
@@ -110,7 +110,7 @@ def demands(ctx, store, chroma_url, since, until, category, channel, limit, expl
     frame = _frame(feedback, filters)
     ranked = rank_demands(frame, since=filters.since, until=filters.inclusive_until(), weights=settings.priority)[:limit]
     if as_json:
-        return _emit_json([d.to_dict() for d in ranked])
+        return emit_json([d.to_dict() for d in ranked])
     if not ranked:
         click.echo("no demands in this window (run `assistant analyze` first?)")
     for rank, demand in enumerate(ranked, 1):
@@ -143,7 +143,7 @@ def trends(ctx, store, chroma_url, since, until, by, interval, as_json):
     report = compute_trends(_frame(feedback), by=by, interval=interval, since=window.since,
                             until=window.inclusive_until())
     if as_json:
-        return _emit_json(report.to_dict())
+        return emit_json(report.to_dict())
     totals = report.totals
     click.echo(f"{'period':<12} {'items':>6} {'negative':>9} {'sentiment':>10}")
     for row in totals.itertuples(index=False):
@@ -173,14 +173,14 @@ def effect(ctx, store, chroma_url, theme, category, action_date, window_days, no
         raise ConfigError("name what the action targeted: --theme T or --category C")
     feedback, settings = _open(ctx, store, chroma_url)
     result = evaluate_effect(_frame(feedback), theme=theme, category=category,
-                             action_date=_parse_day(action_date, tz=settings.timezone), window_days=window_days)
+                             action_date=parse_day_option(action_date, tz=settings.timezone), window_days=window_days)
     if note is not None:
         from ..analysis.report import record_action
 
         record_action(feedback, {"theme": theme, "category": category, "date": action_date,
                                  "window": window_days, "note": note or None})
     if as_json:
-        return _emit_json(result.to_dict())
+        return emit_json(result.to_dict())
     b, a = result.before, result.after
     click.echo(f"{result.target}: action on {result.action_date}, {window_days} days each side")
     click.echo(f"  before: {b.target} of {b.items} items ({_pct(b.share)}), negative {_pct(b.negative_rate)}")

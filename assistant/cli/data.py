@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from ..errors import AssistantError
-from . import COLUMN_ROLES, _emit_json, _parse_day, _settings, cli, store_options
+from .group import COLUMN_ROLES, cli, command_settings, emit_json, parse_day_option, store_options
 
 
 @cli.command()
@@ -42,12 +42,12 @@ def ingest(ctx, paths, store, chroma_url, source, fmt, encoding, embedder, no_re
     """
     from ..ingest.pipeline import ingest_paths
 
-    settings = _settings(ctx, store=store, chroma_url=chroma_url, embedder=embedder, redact=False if no_redact else None)
+    settings = command_settings(ctx, store=store, chroma_url=chroma_url, embedder=embedder, redact=False if no_redact else None)
     overrides = {role: cols.get(f"{role}_col") for role in COLUMN_ROLES}
     report = ingest_paths(list(paths), settings, source=source, overrides=overrides, fmt=fmt, encoding=encoding,
                           stdin=sys.stdin.buffer, progress=sys.stderr.isatty() and not as_json)
     if as_json:
-        _emit_json(report.as_dict())
+        emit_json(report.as_dict())
     else:
         if report.repair:
             click.echo(str(report.repair))
@@ -82,7 +82,7 @@ def stats(ctx, store, chroma_url, as_json):
     """Counts of stored feedback by source, channel, language and week."""
     from ..store import ID_SCHEME, FeedbackStore
 
-    feedback = FeedbackStore.open(_settings(ctx, store=store, chroma_url=chroma_url))
+    feedback = FeedbackStore.open(command_settings(ctx, store=store, chroma_url=chroma_url))
     counters = {key: Counter() for key in ("source", "channel", "lang", "week")}
     first = last = None
     total = 0
@@ -107,7 +107,7 @@ def stats(ctx, store, chroma_url, as_json):
         "by_week": dict(sorted(counters["week"].items())),
     }
     if as_json:
-        return _emit_json(data)
+        return emit_json(data)
     click.echo(f"{total} items in {data['store']} (embedder {data['embedder']}), {data['first']} .. {data['last']}")
     if total and data["id_scheme"] < ID_SCHEME:
         click.echo("note: built with an older id scheme, so overlapping exports may be counted twice and channels "
@@ -143,16 +143,16 @@ def search(ctx, query, store, chroma_url, k, since, until, channel, lang, source
     from ..analysis.filters import Filters
     from ..store import FeedbackStore
 
-    settings = _settings(ctx, store=store, chroma_url=chroma_url)
+    settings = command_settings(ctx, store=store, chroma_url=chroma_url)
     feedback = FeedbackStore.open(settings)
-    filters = Filters(since=_parse_day(since, tz=settings.timezone),
-                      until=_parse_day(until, end=True, tz=settings.timezone),
+    filters = Filters(since=parse_day_option(since, tz=settings.timezone),
+                      until=parse_day_option(until, end=True, tz=settings.timezone),
                       channel=channel, lang=lang, source=source, customer_id=customer)
     # a filtered vector search needs Chroma's `where`; values as typed (their stored spellings would cost
     # reading every item, which a search does not otherwise do)
     hits = feedback.search(query, k=k, where=filters.where())
     if as_json:
-        return _emit_json([{"id": h.id, "score": h.score, "text": h.text, **h.metadata} for h in hits])
+        return emit_json([{"id": h.id, "score": h.score, "text": h.text, **h.metadata} for h in hits])
     if not hits:
         click.echo("no matching feedback")
     for hit in hits:
@@ -171,7 +171,7 @@ def export(ctx, store, chroma_url, fmt, out):
     """Write every stored item with every stored field (one row per item)."""
     from ..store import FeedbackStore
 
-    feedback = FeedbackStore.open(_settings(ctx, store=store, chroma_url=chroma_url))
+    feedback = FeedbackStore.open(command_settings(ctx, store=store, chroma_url=chroma_url))
     from ..analysis.types import ANALYSIS_FIELDS
 
     # analysis fields on every row, empty until `analyze` has run, so scripts can rely on the columns

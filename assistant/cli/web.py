@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from . import _settings, cli, store_options
+from .group import cli, command_settings, store_options
 
 
 @cli.command()
@@ -17,7 +17,7 @@ def ui(ctx, store, chroma_url, host, port):
     """Serve the web app: chat, dashboard, explore, replies, plans and data, in the browser."""
     from ..web.app import login_for, serve
 
-    settings = _settings(ctx, store=store, chroma_url=chroma_url)
+    settings = command_settings(ctx, store=store, chroma_url=chroma_url)
     auth = login_for(settings, host)  # fails before gradio is imported
     where = f"http://{host}:{port}" if host not in ("0.0.0.0", "::") else f"every interface, port {port}"
     click.echo(f"serving on {where}" + (" (login required)" if auth else "") + "  (Ctrl+C stops)", err=True)
