@@ -15,9 +15,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from ..text.timeexpr import TimeWindow, resolve_time, strip_time
 from .context import DataContext
 from .registry import ROUTABLE
-from ..text.timeexpr import TimeWindow, resolve_time, strip_time
 
 
 

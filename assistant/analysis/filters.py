@@ -2,7 +2,7 @@
 
 The CLI's `demands --category`, the agent's tools and the web app's pages all select items this way, so
 "Pricing" and "pricing" select the same items everywhere, and a window means the same thing everywhere
-(epoch seconds, `until` exclusive; ingest/timeparse.parse_day turns a typed day into them).
+(epoch seconds, `until` exclusive; text/timeparse.parse_day turns a typed day into them).
 """
 
 from __future__ import annotations
