@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from ..analysis.types import plain as _plain
+from ..analysis.types import plain
 from ..settings import Settings
 from ..store import FeedbackStore
 from .types import EVIDENCE_FIELDS
@@ -119,5 +119,5 @@ class DataContext:
         rows = frame.set_index("id", drop=False).reindex([i for i in ids if i in set(frame["id"])])
         out = {}
         for item_id, row in rows.iterrows():
-            out[item_id] = {name: _plain(row.get(name)) for name in EVIDENCE_FIELDS}
+            out[item_id] = {name: plain(row.get(name)) for name in EVIDENCE_FIELDS}
         return out

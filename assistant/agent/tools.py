@@ -18,7 +18,7 @@ import pandas as pd
 from ..errors import ConfigError
 from ..store import FeedbackStore
 from ..analysis.filters import Filters, filter_frame
-from ..analysis.types import plain as _plain
+from ..analysis.types import plain
 from .context import DataContext
 from .topic import match_topic
 
@@ -149,7 +149,7 @@ def top_demands(ctx: DataContext, *, since=None, until=None, category: str | Non
             "count": d.count, "share": d.share,
             "priority": round(d.priority, 1), "importance": round(d.importance, 3),
             "urgency": round(d.urgency_score, 3), "negative_share": d.negative_share,
-            "customers": d.customers, "tiers": d.tiers, "growth": _plain_dict(d.growth),
+            "customers": d.customers, "tiers": d.tiers, "growth": plain_dict(d.growth),
             "breakdown": {k: {"score": v.get("score"), "note": v.get("note")} for k, v in d.breakdown.items()
                           if isinstance(v, dict) and "score" in v},
             "evidence": evidence,
@@ -182,14 +182,14 @@ def trend_report(ctx: DataContext, *, by: str = "category", interval: str = "wee
                         & (pd.to_numeric(frame["ts"]) < hi)]
         example = best_items(members, 2)
         ids += [i for i in example if i not in ids]
-        spikes.append({**_plain_dict(s), "evidence": example})
+        spikes.append({**plain_dict(s), "evidence": example})
     emerging = []
     for e in report.emerging[:5]:
         members = frame[frame[column].astype("string") == e.group]
         example = best_items(members.sort_values("ts", ascending=False).head(30), 2)
         ids += [i for i in example if i not in ids]
-        emerging.append({**_plain_dict(e), "evidence": example})
-    totals = [{k: _plain(v) for k, v in row.items()} for row in report.totals.to_dict("records")]
+        emerging.append({**plain_dict(e), "evidence": example})
+    totals = [{k: plain(v) for k, v in row.items()} for row in report.totals.to_dict("records")]
     args = {"by": by, "interval": interval, **_window_args(since, until), "category": category, "channel": channel,
             "sentiment": sentiment, "topic": topic, "product": product}
     return ToolResult("trends", _compact(args), ids,
@@ -222,8 +222,8 @@ def get_customer(ctx: DataContext, customer_id: str, limit: int = 20) -> ToolRes
         "negative": int((mine["sentiment"] == "negative").sum()),
         "languages": sorted(mine["lang"].dropna().astype(str).unique().tolist()),
         "channels": sorted(mine["channel"].dropna().astype(str).unique().tolist()),
-        "first": _plain(mine["date"].min()) if len(mine) else None,
-        "last": _plain(mine["date"].max()) if len(mine) else None,
+        "first": plain(mine["date"].min()) if len(mine) else None,
+        "last": plain(mine["date"].max()) if len(mine) else None,
     }
     return ToolResult("customer_history", {"customer_id": customer_id, "limit": limit},
                       [r["id"] for r in history], {"profile": profile, "history": history})
@@ -364,11 +364,11 @@ def best_items(members: pd.DataFrame, n: int) -> list[str]:
     return ordered.sort_values(["_p", "_t", "id"], ascending=[False, False, True])["id"].head(n).tolist()
 
 
-def _plain_dict(obj) -> dict:
+def plain_dict(obj) -> dict:
     from dataclasses import asdict, is_dataclass
 
     raw = asdict(obj) if is_dataclass(obj) else dict(obj)
-    return {k: (_plain(v) if not isinstance(v, (dict, list, tuple)) else v) for k, v in raw.items()}
+    return {k: (plain(v) if not isinstance(v, (dict, list, tuple)) else v) for k, v in raw.items()}
 
 
 def _compact(args: dict) -> dict:
