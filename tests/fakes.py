@@ -13,8 +13,8 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from assistant.analysis import sentiment as sm
-from assistant.analysis.sentiment import CharNaiveBayes, train_char_nb
+from assistant.analysis.char_nb import CharNaiveBayes, train_char_nb
+from assistant.analysis.sentiment import E5_NAME
 from assistant.analysis.types import Sentiment
 from assistant.embeddings import HashingEmbedder
 
@@ -25,7 +25,7 @@ class FakeE5(HashingEmbedder):
 
     def __init__(self):
         super().__init__(384)
-        self.name = sm.E5_NAME
+        self.name = E5_NAME
         self.embedded = 0
 
     def embed_documents(self, texts):
