@@ -103,6 +103,32 @@ def run_backend(settings, chain, now) -> dict:
     return {"load": load, "rows": rows}
 
 
+def agent_section(results: dict[str, dict]) -> str:
+    """The docs/benchmarks.md section from each backend's figures (run_backend)."""
+    lines = ["Questions asked with `--as-of 2026-09-10` on the analysed sample store (`bench/agent.py`); "
+             "*grounded* = every cited item satisfies the question's own filters (window, category, tier, "
+             "channel, negative), checked against the store; *model's wording kept* = answers where the model's "
+             "text passed the figure check (otherwise the answer is the tools' facts, with a notice).", "",
+             "| backend | model load | first token median / p95 | full answer median / p95 | expected tool | "
+             "grounded answers | model's wording kept |", "|---|---|---|---|---|---|---|"]
+    for label, res in results.items():
+        rows = res["rows"]
+        first, total = [r["first"] for r in rows], [r["total"] for r in rows]
+        load = f"{res['load']:.1f} s" if res["load"] is not None else "-"
+        kept = "-" if label.startswith("none") else f"{sum(not r['facts_only'] for r in rows)}/{len(rows)}"
+        lines.append(f"| {label} | {load} | {statistics.median(first):.1f} / {pct(first, .95):.1f} s | "
+                     f"{statistics.median(total):.1f} / {pct(total, .95):.1f} s | "
+                     f"{sum(r['tool_ok'] for r in rows)}/{len(rows)} | {sum(r['grounded'] for r in rows)}/{len(rows)} | "
+                     f"{kept} |")
+    lines += ["", "Per question (last backend listed first):", "",
+              "| question | backend | first token | full | tool | cited | grounded |", "|---|---|---|---|---|---|---|"]
+    for label, res in reversed(list(results.items())):
+        for r in res["rows"]:
+            lines.append(f"| {r['question']} | {label.split(':')[0].split(' ')[0]}{' (model routing)' if 'routing: model' in label else ''} | {r['first']:.1f} s | {r['total']:.1f} s | "
+                         f"{r['tool']} | {r['cited']} | {'yes' if r['grounded'] else 'no'} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", type=Path, help="an analysed store of the sample (built when missing)")
@@ -129,28 +155,7 @@ def main() -> None:
         print(f"{label}:")
         results[label] = run_backend(settings, chain, now)
 
-    lines = ["Questions asked with `--as-of 2026-09-10` on the analysed sample store (`bench/agent.py`); "
-             "*grounded* = every cited item satisfies the question's own filters (window, category, tier, "
-             "channel, negative), checked against the store; *model's wording kept* = answers where the model's "
-             "text passed the figure check (otherwise the answer is the tools' facts, with a notice).", "",
-             "| backend | model load | first token median / p95 | full answer median / p95 | expected tool | "
-             "grounded answers | model's wording kept |", "|---|---|---|---|---|---|---|"]
-    for label, res in results.items():
-        rows = res["rows"]
-        first, total = [r["first"] for r in rows], [r["total"] for r in rows]
-        load = f"{res['load']:.1f} s" if res["load"] is not None else "-"
-        kept = "-" if label.startswith("none") else f"{sum(not r['facts_only'] for r in rows)}/{len(rows)}"
-        lines.append(f"| {label} | {load} | {statistics.median(first):.1f} / {pct(first, .95):.1f} s | "
-                     f"{statistics.median(total):.1f} / {pct(total, .95):.1f} s | "
-                     f"{sum(r['tool_ok'] for r in rows)}/{len(rows)} | {sum(r['grounded'] for r in rows)}/{len(rows)} | "
-                     f"{kept} |")
-    lines += ["", "Per question (last backend listed first):", "",
-              "| question | backend | first token | full | tool | cited | grounded |", "|---|---|---|---|---|---|---|"]
-    for label, res in reversed(list(results.items())):
-        for r in res["rows"]:
-            lines.append(f"| {r['question']} | {label.split(':')[0].split(' ')[0]}{' (model routing)' if 'routing: model' in label else ''} | {r['first']:.1f} s | {r['total']:.1f} s | "
-                         f"{r['tool']} | {r['cited']} | {'yes' if r['grounded'] else 'no'} |")
-    body = "\n".join(lines)
+    body = agent_section(results)
     print("\n" + body)
     if not args.no_write:
         write_section("benchmarks.md", "agent", body)

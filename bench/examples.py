@@ -61,13 +61,45 @@ def _block(title: str, command: str, result, seconds: float) -> list[str]:
     return lines
 
 
+def transcript(name: str, settings, chain, now: datetime) -> list[str]:
+    """One backend's section: each question asked, a reply to a negative customer in each language, a plan."""
+    from assistant.agent import Assistant
+
+    assistant = Assistant(settings, now=now, backends=chain)
+    out = [f"## Backend: {chain[0].label}", ""]
+    flag = f" --backend {name}"
+    for question, as_of in QUESTIONS:
+        start = time.perf_counter()
+        asker = Assistant(settings, now=datetime.fromisoformat(as_of), backends=chain)
+        answer = asker.ask(question)
+        out += _block(question, f'assistant ask "{question}" --as-of {as_of[:10]}{flag}', answer,
+                      time.perf_counter() - start)
+        print(f"{name}: {question}: {time.perf_counter() - start:.1f} s")
+    frame = assistant.ctx.frame()
+    for lang in ("en", "zh"):
+        rows = frame[(frame["sentiment"] == "negative") & (frame["lang"] == lang) & frame["customer_id"].notna()
+                     & frame["tier"].notna()]
+        customer = rows["customer_id"].value_counts().index[0]
+        start = time.perf_counter()
+        draft = assistant.reply(customer_id=customer)
+        out += _block(f"Reply to customer {customer} ({lang})", f"assistant reply --customer '{customer}'{flag}",
+                      draft, time.perf_counter() - start)
+    theme = frame[frame["theme_label"].astype("string").str.contains("price increase", na=False)]["theme_id"]
+    target = {"theme": theme.iloc[0]} if len(theme) else {"category": "pricing"}
+    start = time.perf_counter()
+    draft = assistant.plan(**target, since="2026-09-01", until="2026-09-30")
+    arg = f"--theme {target['theme']}" if "theme" in target else "--category pricing"
+    out += _block("Plan for the price-increase demand", f"assistant plan {arg} --since 2026-09-01 "
+                  f"--until 2026-09-30{flag}", draft, time.perf_counter() - start)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", type=Path, help="an analysed store of the sample (built when missing)")
     parser.add_argument("--backends", default="local,none")
     args = parser.parse_args()
 
-    from assistant.agent import Assistant
     from assistant.llm import get_backends
     from assistant.settings import Settings
 
@@ -85,32 +117,7 @@ def main() -> None:
         if chain[0].name != name:
             print(f"{name}: not available, skipped")
             continue
-        assistant = Assistant(settings, now=now, backends=chain)
-        out += [f"## Backend: {chain[0].label}", ""]
-        flag = f" --backend {name}"
-        for question, as_of in QUESTIONS:
-            start = time.perf_counter()
-            asker = Assistant(settings, now=datetime.fromisoformat(as_of), backends=chain)
-            answer = asker.ask(question)
-            out += _block(question, f'assistant ask "{question}" --as-of {as_of[:10]}{flag}', answer,
-                          time.perf_counter() - start)
-            print(f"{name}: {question}: {time.perf_counter() - start:.1f} s")
-        frame = assistant.ctx.frame()
-        for lang in ("en", "zh"):
-            rows = frame[(frame["sentiment"] == "negative") & (frame["lang"] == lang) & frame["customer_id"].notna()
-                         & frame["tier"].notna()]
-            customer = rows["customer_id"].value_counts().index[0]
-            start = time.perf_counter()
-            draft = assistant.reply(customer_id=customer)
-            out += _block(f"Reply to customer {customer} ({lang})", f"assistant reply --customer '{customer}'{flag}",
-                          draft, time.perf_counter() - start)
-        theme = frame[frame["theme_label"].astype("string").str.contains("price increase", na=False)]["theme_id"]
-        target = {"theme": theme.iloc[0]} if len(theme) else {"category": "pricing"}
-        start = time.perf_counter()
-        draft = assistant.plan(**target, since="2026-09-01", until="2026-09-30")
-        arg = f"--theme {target['theme']}" if "theme" in target else "--category pricing"
-        out += _block("Plan for the price-increase demand", f"assistant plan {arg} --since 2026-09-01 "
-                      f"--until 2026-09-30{flag}", draft, time.perf_counter() - start)
+        out += transcript(name, settings, chain, now)
     (DOCS / "examples.md").write_text("\n".join(out) + "\n", encoding="utf-8")
     print(f"wrote {DOCS / 'examples.md'}")
 

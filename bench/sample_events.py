@@ -48,6 +48,52 @@ def _week(day: str) -> str:
     return f"{year}-W{week:02d}"
 
 
+def price_rise(frame, price) -> tuple[str, str, str, bool]:
+    """The planted price rise: a weekly pricing spike in its week."""
+    from assistant.analysis.trends import trends
+
+    weekly = trends(frame, by="category", interval="week")
+    hits = [s for s in weekly.spikes if s.group == "pricing" and s.period == _week(price["start"])]
+    return ("price increase", f"pricing spike in {_week(price['start'])}",
+            f"{hits[0].count} items vs {hits[0].expected:.0f} expected, p={hits[0].p_value:.1e}" if hits else "not flagged",
+            bool(hits))
+
+
+def outage_day(frame, outage) -> tuple[str, str, str, bool]:
+    """The planted outage: a daily category spike on its day."""
+    from assistant.analysis.trends import trends
+
+    daily = trends(frame, by="category", interval="day")
+    hits = [s for s in daily.spikes if s.start == outage["start"] and s.group != "(all)"]
+    return ("outage", f"a category spike on {outage['start']}",
+            ", ".join(f"{s.label}: {s.count} vs {s.expected:.1f}" for s in hits) or "not flagged", bool(hits))
+
+
+def _matches(frame, demand, keywords) -> float:
+    """The share of a demand's items that name one of the keywords."""
+    members = frame[frame["theme_id"] == demand.key]["text"].str.lower()
+    return float(members.map(lambda t: any(k.lower() in t for k in keywords)).mean()) if len(members) else 0.0
+
+
+def pause_request(frame, ranked, pause) -> tuple[str, str, str, bool]:
+    """The planted request (pause a subscription): a theme of it among the top 10 demands."""
+    found = [(n, d) for n, d in enumerate(ranked, 1) if _matches(frame, d, pause["keywords"] + ["pause", "暂停"]) >= 0.5]
+    return ("requested feature (pause)", "a theme of it among the top 10 demands",
+            f"rank {found[0][0]} of {len(ranked)}: '{found[0][1].label}', {found[0][1].count} items"
+            if found else "no theme found", bool(found) and found[0][0] <= 10)
+
+
+def crash_fix(frame, ranked, crash) -> tuple[str, str, str, bool]:
+    """The planted fix of the Android checkout crash: the effect at the fix date on the theme most about it."""
+    from assistant.analysis.effect import evaluate_effect
+
+    keywords = crash["keywords"] + ["crash", "闪退"]
+    theme = max(ranked, key=lambda d: _matches(frame, d, keywords))
+    result = evaluate_effect(frame, theme=theme.key, action_date=crash["fix_date"])
+    return ("fix (Android checkout crash)", f"effect at the fix date on theme '{theme.label}'",
+            result.verdict, result.outcome == "worked")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", type=Path, help="an analysed store of the sample (built when missing)")
@@ -55,10 +101,8 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
 
-    from assistant.analysis.effect import evaluate_effect
     from assistant.analysis.frame import load_frame
     from assistant.analysis.priority import rank_demands
-    from assistant.analysis.trends import trends
     from assistant.sample_data import EVENTS
     from assistant.settings import Settings
     from assistant.store import FeedbackStore
@@ -66,38 +110,10 @@ def main() -> None:
     store_dir, _tmp = sample_store(args.store, args.seed)
     frame = load_frame(FeedbackStore.open(Settings(_env_file=None, store=store_dir)))
     events = {e["name"]: e for e in EVENTS}
-    rows = []
-
-    price = events["price_increase"]
-    weekly = trends(frame, by="category", interval="week")
-    hits = [s for s in weekly.spikes if s.group == "pricing" and s.period == _week(price["start"])]
-    rows.append(("price increase", f"pricing spike in {_week(price['start'])}",
-                 f"{hits[0].count} items vs {hits[0].expected:.0f} expected, p={hits[0].p_value:.1e}" if hits else "not flagged",
-                 bool(hits)))
-
-    outage = events["outage"]
-    daily = trends(frame, by="category", interval="day")
-    hits = [s for s in daily.spikes if s.start == outage["start"] and s.group != "(all)"]
-    rows.append(("outage", f"a category spike on {outage['start']}",
-                 ", ".join(f"{s.label}: {s.count} vs {s.expected:.1f}" for s in hits) or "not flagged", bool(hits)))
-
-    def matches(demand, keywords) -> float:
-        members = frame[frame["theme_id"] == demand.key]["text"].str.lower()
-        return float(members.map(lambda t: any(k.lower() in t for k in keywords)).mean()) if len(members) else 0.0
-
     ranked = rank_demands(frame)
-    pause = events["pause_subscription"]
-    found = [(n, d) for n, d in enumerate(ranked, 1) if matches(d, pause["keywords"] + ["pause", "暂停"]) >= 0.5]
-    rows.append(("requested feature (pause)", "a theme of it among the top 10 demands",
-                 f"rank {found[0][0]} of {len(ranked)}: '{found[0][1].label}', {found[0][1].count} items"
-                 if found else "no theme found", bool(found) and found[0][0] <= 10))
-
-    crash = events["android_checkout_crash"]
-    keywords = crash["keywords"] + ["crash", "闪退"]
-    theme = max(ranked, key=lambda d: matches(d, keywords))
-    result = evaluate_effect(frame, theme=theme.key, action_date=crash["fix_date"])
-    rows.append(("fix (Android checkout crash)", f"effect at the fix date on theme '{theme.label}'",
-                 result.verdict, result.outcome == "worked"))
+    rows = [price_rise(frame, events["price_increase"]), outage_day(frame, events["outage"]),
+            pause_request(frame, ranked, events["pause_subscription"]),
+            crash_fix(frame, ranked, events["android_checkout_crash"])]
 
     command = "python bench/sample_events.py" + (f" --seed {args.seed}" if args.seed != 7 else "")
     body = (f"Command: `{command}` (sample -> ingest (e5) -> analyze, then only what the product "
@@ -107,7 +123,6 @@ def main() -> None:
     if not args.no_write:
         name = "sample-events" + (f"-seed{args.seed}" if args.seed != 7 else "")
         print("wrote", write_section("quality.md", name, body))
-
 
 if __name__ == "__main__":
     main()
