@@ -77,6 +77,45 @@ def prepare(items: int, folder: Path) -> int:
     return len(texts)
 
 
+def measure(name: str, folder: Path) -> dict:
+    """One embedder: raw speed before and after, ingest into a new store, and the re-ingest of the same files."""
+    raw1 = _run("raw", name, folder, folder / "unused")
+    ingest = _run("ingest", name, folder, folder / f"store-{name}")
+    raw2 = _run("raw", name, folder, folder / "unused")
+    again = _run("ingest", name, folder, folder / f"store-{name}")
+    raw_rate = (raw1["items"] / raw1["seconds"] + raw2["items"] / raw2["seconds"]) / 2
+    rate = ingest["items"] / ingest["seconds"]
+    raw_cpu = (raw1["cpu"] + raw2["cpu"]) / 2
+    return {
+        "embedder": name, "items": ingest["items"], "raw": raw_rate, "ingest": rate,
+        "ratio": rate / raw_rate, "cpu_ratio": raw_cpu / ingest["cpu"],
+        "ingest_s": ingest["seconds"], "reingest_s": again["seconds"],
+        "raw_mb": max(raw1["peak_mb"], raw2["peak_mb"]), "ingest_mb": ingest["peak_mb"],
+    }
+
+
+def ingest_section(rows: list[dict], args) -> str:
+    """The docs/benchmarks.md section from each embedder's figures."""
+    table = [
+        "| embedder | items | raw embedder (items/s) | ingest (items/s) | ingest / raw, wall | ingest / raw, CPU time | ingest time | re-ingest (all duplicates) | peak RSS raw / ingest |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        table.append(
+            f"| {r['embedder']} | {r['items']:,} | {r['raw']:.0f} | {r['ingest']:.0f} | {r['ratio']:.0%} | {r['cpu_ratio']:.0%} | "
+            f"{r['ingest_s']:.1f} s | {r['reingest_s']:.1f} s | {r['raw_mb']:.0f} / {r['ingest_mb']:.0f} MB |"
+        )
+    return (
+        "Command: `python bench/ingest.py --items {items}`. Raw = the embedder alone on the same cleaned texts in "
+        "batches of the same size (mean of a run before and after the ingest); ingest = read, clean, redact, "
+        "detect language, embed and upsert into a new local Chroma store. Target: ingest >= 80% of raw. "
+        "The CPU-time ratio (raw CPU seconds / ingest CPU seconds, all threads) is the check that other load on "
+        "the machine cannot skew; the wall-clock ratio is shown beside it (above 100% when other load eased during the "
+        "ingest). The hashing embedder has no model: its row is the pipeline's own cost per item (reading, cleaning, "
+        "redaction, language, upsert).\n\n"
+    ).format(items=args.items) + "\n".join(table)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--items", type=int, default=10_000)
@@ -96,39 +135,9 @@ def main() -> None:
         n = prepare(args.items, tmp)
         print(f"{n} items prepared")
         for name in args.embedders.split(","):
-            raw1 = _run("raw", name, tmp, tmp / "unused")
-            ingest = _run("ingest", name, tmp, tmp / f"store-{name}")
-            raw2 = _run("raw", name, tmp, tmp / "unused")
-            again = _run("ingest", name, tmp, tmp / f"store-{name}")
-            raw_rate = (raw1["items"] / raw1["seconds"] + raw2["items"] / raw2["seconds"]) / 2
-            rate = ingest["items"] / ingest["seconds"]
-            raw_cpu = (raw1["cpu"] + raw2["cpu"]) / 2
-            row = {
-                "embedder": name, "items": ingest["items"], "raw": raw_rate, "ingest": rate,
-                "ratio": rate / raw_rate, "cpu_ratio": raw_cpu / ingest["cpu"],
-                "ingest_s": ingest["seconds"], "reingest_s": again["seconds"],
-                "raw_mb": max(raw1["peak_mb"], raw2["peak_mb"]), "ingest_mb": ingest["peak_mb"],
-            }
-            rows.append(row)
-            print(json.dumps(row))
-    table = [
-        "| embedder | items | raw embedder (items/s) | ingest (items/s) | ingest / raw, wall | ingest / raw, CPU time | ingest time | re-ingest (all duplicates) | peak RSS raw / ingest |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        table.append(
-            f"| {r['embedder']} | {r['items']:,} | {r['raw']:.0f} | {r['ingest']:.0f} | {r['ratio']:.0%} | {r['cpu_ratio']:.0%} | "
-            f"{r['ingest_s']:.1f} s | {r['reingest_s']:.1f} s | {r['raw_mb']:.0f} / {r['ingest_mb']:.0f} MB |"
-        )
-    body = (
-        "Command: `python bench/ingest.py --items {items}`. Raw = the embedder alone on the same cleaned texts in "
-        "batches of the same size (mean of a run before and after the ingest); ingest = read, clean, redact, "
-        "detect language, embed and upsert into a new local Chroma store. Target: ingest >= 80% of raw. "
-        "The CPU-time ratio (raw CPU seconds / ingest CPU seconds, all threads) is the check that other load on "
-        "the machine cannot skew; the wall-clock ratio is shown beside it (above 100% when other load eased during the "
-        "ingest). The hashing embedder has no model: its row is the pipeline's own cost per item (reading, cleaning, "
-        "redaction, language, upsert).\n\n"
-    ).format(items=args.items) + "\n".join(table)
+            rows.append(measure(name, tmp))
+            print(json.dumps(rows[-1]))
+    body = ingest_section(rows, args)
     print(body)
     if not args.no_write:
         print("wrote", write_section("benchmarks.md", "ingest", body))

@@ -101,7 +101,17 @@ def main() -> None:
     settings, build_seconds = build_store(folder, args.items)
     print(f"store: {args.items} items in {folder} (built in {build_seconds:.1f} s)" if build_seconds
           else f"store: reused {folder}", flush=True)
+    stored, view, load_before, rows = measure(settings)
+    for name, seconds in rows:
+        print(f"{name:<70} {seconds:7.2f} s", flush=True)
+    load_after = os.getloadavg()[0]
+    body = web_section(stored, view, load_before, load_after, rows)
+    print(f"wrote {write_section('benchmarks.md', 'web', body)}")
 
+
+def measure(settings) -> tuple[int, object, float, list[tuple[str, float]]]:
+    """Each step of showing the dashboard over the store, in seconds: the items stored, the last view, the load
+    average at the start, and (step, seconds) rows."""
     from assistant.analysis import snapshot
     from assistant.analysis.frame import frame_from_rows, load_frame
     from assistant.store import FeedbackStore
@@ -151,10 +161,12 @@ def main() -> None:
         ("upload of a 200-row CSV through the Data page (ingest + merge into the cache)", upload),
         ("dashboard right after that upload" + ("" if reads == 0 else " (store read again!)"), after_upload),
     ]
-    for name, seconds in rows:
-        print(f"{name:<70} {seconds:7.2f} s", flush=True)
-    load_after = os.getloadavg()[0]
-    body = (f"Dashboard of the web app over **{stored:,}** stored items (synthetic analysed feedback, "
+    return stored, view, load_before, rows
+
+
+def web_section(stored: int, view, load_before: float, load_after: float, rows: list[tuple[str, float]]) -> str:
+    """The docs/benchmarks.md section from the figures."""
+    return (f"Dashboard of the web app over **{stored:,}** stored items (synthetic analysed feedback, "
             f"`python bench/web.py`; {view.demands.shape[0]} demands and "
             f"{len(view.volume)} volume cells per view). Target: under 3 s. Load average {load_before:.1f} at "
             f"the start of the run, {load_after:.1f} at the end.\n\n"
@@ -163,7 +175,6 @@ def main() -> None:
             "view after a change made elsewhere, reads the frame from it instead of from Chroma. Without a "
             "current snapshot (a store written by another tool) the first view pays the Chroma read once and "
             "leaves a snapshot for the next start. Every session shares the cached frame and views.")
-    print(f"wrote {write_section('benchmarks.md', 'web', body)}")
 
 
 def _upload(state, day: str) -> tuple[float, float, int]:
