@@ -55,14 +55,19 @@ def main() -> None:
     stores = args.stores or Path(tempfile.mkdtemp(prefix="bench-real-"))
     for name, run in (("cfpb", cfpb), ("waimai", waimai)):
         if args.only in (None, name):
-            run(args.data, stores / name)
+            body = run(args.data, stores / name)
+            if body is not None:
+                print(body)
+                print(f"wrote {write_section('real-data.md', name, body)}")
 
 
-def cfpb(data: Path, folder: Path) -> None:
+def cfpb(data: Path, folder: Path) -> str | None:
+    """The CFPB sample through ingest, analyze, demands and trends, scored against CFPB's own labels; the docs
+    section, or None without the data."""
     source = data / "cfpb" / "complaints_sample.csv"
     if not source.exists():
         print(f"skipped: {source} not found (the shared development data is not part of the repository)")
-        return
+        return None
     import pandas as pd
 
     from assistant.analysis.frame import load_frame
@@ -151,16 +156,16 @@ def cfpb(data: Path, folder: Path) -> None:
         lines += ["", "Strongest spikes flagged by `assistant trends --by category --interval week`: " +
                   "; ".join(f"{f.label} in {f.period}: {f.count} vs {f.expected:.1f} expected (p={f.p_value:.1g})"
                             for f in flags) + "."]
-    body = "\n".join(lines)
-    print(body)
-    print(f"wrote {write_section('real-data.md', 'cfpb', body)}")
+    return "\n".join(lines)
 
 
-def waimai(data: Path, folder: Path, n: int = 2000) -> None:
+def waimai(data: Path, folder: Path, n: int = 2000) -> str | None:
+    """n waimai reviews through ingest, analyze and demands, sentiment scored against their labels; the docs
+    section, or None without the data."""
     source = data / "chinese" / "waimai_10k.csv"
     if not source.exists():
         print(f"skipped: {source} not found (the shared development data is not part of the repository)")
-        return
+        return None
     import random
 
     import pandas as pd
@@ -217,9 +222,7 @@ def waimai(data: Path, folder: Path, n: int = 2000) -> None:
           f"{_cues(d)} | {float((frame.loc[frame['theme_id'] == d.key, 'gold'] == 0).mean()):.0%} |"
           for k, d in enumerate(demands, 1)],
     ]
-    body = "\n".join(lines)
-    print(body)
-    print(f"wrote {write_section('real-data.md', 'waimai', body)}")
+    return "\n".join(lines)
 
 
 def _first_ingest(folder: Path, report, seconds: float) -> str:

@@ -223,35 +223,22 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--synthetic", type=int, default=100_000, help="synthetic items for the time/memory run")
-    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
-    parser.add_argument("--child", type=int, help="internal: run one clustering in this process (-1: the sample)")
-    parser.add_argument("--vectors")
-    args = parser.parse_args()
-    if args.child is not None:
-        return child(args.child, args.vectors)
+def cost_runs(vectors_path: Path, synthetic: int) -> list[dict]:
+    """Time and peak memory of clustering the sample, and `synthetic` resampled items, each in a fresh process."""
+    return [json.loads(subprocess.run([sys.executable, __file__, "--child", str(n), "--vectors", str(vectors_path)],
+                                      capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
+            for n in (-1, synthetic)]
 
-    items = sample_items()
-    for row, it in enumerate(items):
-        it["_row"] = row
-    path = embed_cached([it["text"] for it in items])
-    vectors = np.load(path)
 
-    agreement = zero_shot_categories(items, vectors)
+def themes_section(args, items: list[dict], agreement: float, quality_runs, st: dict, runs: list[dict]) -> str:
+    """The docs/benchmarks.md section from the figures."""
     table = ["| run | themes | unassigned | purity | NMI | ARI | cross-language merged | time |", "|---|---|---|---|---|---|---|---|"]
-    for name, s, seconds in quality(items, vectors):
+    for name, s, seconds in quality_runs:
         table.append(f"| {name} | {s['themes']} | {_pct(s['unassigned'])} | {s['purity']:.3f} | {s['nmi']:.3f} | "
                      f"{s['ari']:.3f} | {_pct(s['cross'])} | {f'{seconds:.1f} s' if seconds else ''} |")
-    st = stability(items, vectors)
-    print(json.dumps(st, default=str, ensure_ascii=False))
-    runs = [json.loads(subprocess.run([sys.executable, __file__, "--child", str(n), "--vectors", str(path)],
-                                      capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
-            for n in (-1, args.synthetic)]
     es, ws = st["ext_scores"], st["weekly_scores"]
     outage = "; ".join(f"`{t}` {n} items, label \"{label}\"" for t, n, label in st["outage_new"])
-    body = "\n".join([
+    return "\n".join([
         f"Command: `python bench/themes.py --synthetic {args.synthetic}`. Sample data ({len(items):,} items, seed 7), "
         "texts as stored (cleaned, redacted), languages as detected at ingest, e5 vectors. The default clusters "
         "across categories (they only name the themes); the `within` runs cluster inside each category, given the "
@@ -286,6 +273,30 @@ def main() -> None:
         "Synthetic items are the sample's vectors resampled with noise (about 0.1 in norm), with the same texts, "
         "so the time includes tokenizing 100k texts (jieba for Chinese) for the keywords.",
     ])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--synthetic", type=int, default=100_000, help="synthetic items for the time/memory run")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument("--child", type=int, help="internal: run one clustering in this process (-1: the sample)")
+    parser.add_argument("--vectors")
+    args = parser.parse_args()
+    if args.child is not None:
+        return child(args.child, args.vectors)
+
+    items = sample_items()
+    for row, it in enumerate(items):
+        it["_row"] = row
+    path = embed_cached([it["text"] for it in items])
+    vectors = np.load(path)
+
+    agreement = zero_shot_categories(items, vectors)
+    quality_runs = quality(items, vectors)
+    st = stability(items, vectors)
+    print(json.dumps(st, default=str, ensure_ascii=False))
+    runs = cost_runs(path, args.synthetic)
+    body = themes_section(args, items, agreement, quality_runs, st, runs)
     print(body)
     if not args.no_write:
         print("wrote", write_section("benchmarks.md", "themes", body))
