@@ -100,15 +100,23 @@ _FILLER = re.compile(
 
 
 _SEARCH = re.compile(r"\b(about|regarding|mention\w*|say|said|saying|feedback (?:on|from)|show|find|list|examples?)\b"
-                     r"|关于|有哪些|提到|说了什么|怎么说|评价|反馈", re.I)
+                     r"|关于|有哪些|提到|说了什么|怎么说|评价|反馈|怎么样|如何", re.I)
 
 
-def rules_confident(question: str, route: Route) -> bool:
-    """True when a rule recognised the request (not just the search fallback) and its ids resolved."""
+def rules_confident(question: str, route: Route, window=None) -> bool:
+    """True when a rule recognised the request (not just the search fallback) and its ids resolved.
+
+    A search is recognised when the question asks to see feedback ("有哪些", "what do people say") about
+    something, in some scope (a topic, a filter or a window), or is a bare keyword or two ("sushi"). The
+    model step costs seconds before the first word, and on real questions a 1.5B model mostly added
+    filters nobody asked for (docs/quality.md), so it is kept for requests the rules do not read."""
     if route.tool in ("draft_reply", "customer_history"):
         return bool(route.customer_id or route.feedback_id)
     if route.tool == "search_feedback":
-        return bool(_SEARCH.search(question)) and bool(route.query)
+        scoped = bool(route.query or route.category or route.channel or route.tier or route.product
+                      or route.sentiment or window)
+        bare = len(re.findall(r"[A-Za-z]+|[\u4e00-\u9fff]{1,6}", question)) <= 2
+        return (bool(_SEARCH.search(question)) and scoped) or (bare and bool(route.query))
     return True
 
 
@@ -451,7 +459,7 @@ def resolve(question: str, ctx: DataContext, chat_model=None, prompts_dir=None,
     decided = "rules"
     route = rules
     mode = ctx.settings.agent_routing
-    if chat_model is not None and (mode == "model" or (mode == "auto" and not rules_confident(question, rules))):
+    if chat_model is not None and (mode == "model" or (mode == "auto" and not rules_confident(question, rules, window))):
         try:
             route, notes = route_with_model(chat_model, question, ctx, rules, prompts_dir)
             decided = "model"
