@@ -183,9 +183,11 @@ def _upload(state, day: str) -> tuple[float, float, int]:
     from assistant.web.data import ingest_files
 
     folder = Path(tempfile.mkdtemp(prefix="bench-web-upload-"))
-    path = folder / f"weekly_export_{time.strftime('%Y%m%d_%H%M%S')}.csv"  # a new source each run
-    lines = ["id,date,customer,text"] + [f"u{n},{day},C{n % 40:04d},Order {n} arrived late and the box was warm again"
-                                         for n in range(200)]
+    stamp = time.strftime('%Y%m%d_%H%M%S')
+    path = folder / f"weekly_export_{stamp}.csv"
+    # new records each run (an item is its id column's record, whatever the file is called)
+    lines = ["id,date,customer,text"] + [f"u{stamp}-{n},{day},C{n % 40:04d},Order {n} arrived late and the box was "
+                                         "warm again" for n in range(200)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     reads = state.loads
     upload, result = timed(lambda: ingest_files(state, [str(path)]))
