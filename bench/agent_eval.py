@@ -506,6 +506,11 @@ def has_content(answer_text: str, question: str = "") -> bool:
 
 
 def says_nothing(answer) -> bool:
+    """The answer says the data has nothing: no citation, words saying so, and no count above zero in its
+    facts (a trend with volumes but "no significant spikes" found something)."""
+    counts = [(f.get("data") or {}).get(key) for f in (getattr(answer, "facts", None) or []) for key in ("items", "matched")]
+    if any(isinstance(c, (int, float)) and c > 0 for c in counts):
+        return False
     return not answer.citations and bool(NOTHING.search(_strip_markers(answer.answer or "")))
 
 

@@ -200,7 +200,8 @@ def _topic(rest: str | None, category: str | None, values: list[str | None], ctx
     named = {w for v in values if v for w in str(v).lower().split()}
     if category:
         named |= {category.lower(), *category.lower().split("_"), *_CATEGORY_WORDS.get(category, ())}
-    words = [w for w in re.split(r"\s+", _TREND_WORDS.sub(" ", rest)) if w and not re.fullmatch(r"[\u4e00-\u9fff]", w)]
+    words = [re.sub(r"^对(?=[\u4e00-\u9fff]{2})", "", w)  # "(顾客)对服务员": toward the waiters
+             for w in re.split(r"\s+", _TREND_WORDS.sub(" ", rest)) if w and not re.fullmatch(r"[\u4e00-\u9fff]", w)]
     named |= {w.rstrip("s") for w in named}
     content = [w for w in words if w.lower() not in named and w.lower().rstrip("s") not in named
                and re.search(r"[A-Za-z]{3,}|[\u4e00-\u9fff]{2,}", w) and not _is_number(w)]
