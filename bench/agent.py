@@ -148,8 +148,8 @@ def main() -> None:
         name, _, routing = entry.partition("+")  # "local+model": every request routed by the model step
         settings = Settings(store=store_dir, llm_backend=name, agent_routing=routing or "auto")
         chain = get_backends(settings)
-        if chain[0].name != name:
-            print(f"{name}: not available, skipped")
+        if chain[0].name != name or (name == "openai" and not settings.llm_base_url):
+            print(f"{name}: not available (set ASSISTANT_LLM_BASE_URL for an OpenAI-compatible endpoint), skipped")
             continue
         label = chain[0].label + (f" (routing: {routing})" if routing else "")
         print(f"{label}:")

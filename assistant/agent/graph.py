@@ -24,7 +24,7 @@ from .grounding import Grounds, GroundedStream
 from .grounding import problems as grounding_problems
 from .guard import DATA_BLOCK_RULE
 from .registry import DRAFTS, TOOLS
-from .router import Resolved, Route, resolve, vet_filters
+from .router import Resolved, Route, implied_category, resolve, vet_filters
 from .tools import ToolResult
 from .types import ToolCall
 
@@ -126,6 +126,13 @@ def build_routed_graph(ctx: DataContext, chat_model=None, prompts_dir=None, anal
             route = _bilingual(route)
         try:
             result = run_route(ctx, route, resolved.window, analyzer=analyzer)
+            implied = implied_category(state["question"], ctx) if state.get("question") else None
+            if route.topic and not route.category and not result.ids and implied and result.data.get("topic"):
+                # nothing is about the topic's words or meaning (e.g. the other language of a bilingual store):
+                # the category its words name is the next best scope, and the answer says so
+                _emit("notice", f"nothing matched “{route.topic}” by meaning or words; showing {implied} feedback")
+                route = route.model_copy(update={"topic": None, "query": None, "category": implied})
+                result = run_route(ctx, route, resolved.window, analyzer=analyzer)
         except ConfigError as exc:  # the data cannot answer as asked (no action date, no analysis): say so
             result = ToolResult(route.tool, {k: v for k, v in route.model_dump().items()
                                              if v not in (None, False) and k != "tool"}, [], {"error": str(exc)})

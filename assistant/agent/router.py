@@ -226,6 +226,11 @@ def _customer(text: str, ctx: DataContext) -> str | None:
     return candidate if candidate in ids else None
 
 
+def implied_category(text: str, ctx: DataContext) -> str | None:
+    """The category a question's words point at (its name, or a word users say for it), if any."""
+    return _category(text, ctx)
+
+
 def _category(text: str, ctx: DataContext) -> str | None:
     lowered = text.lower()
     for name in ctx.categories():
