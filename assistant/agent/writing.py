@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from ..errors import AssistantError, ConfigError
 from .compose import finalize, language_of
 from .context import DataContext
-from .drafting import (load_policy, plan_context, plan_head, plan_tail, plan_without_model, quotes_block,
-                       reply_context, reply_variables, reply_without_model)
+from .drafting import (guard_reply, load_policy, plan_context, plan_head, plan_tail, plan_without_model,
+                       quotes_block, reply_context, reply_variables, reply_without_model)
 from .guard import DATA_BLOCK_RULE, injection_notes
 from .types import Draft, Event, ToolCall
 
@@ -41,10 +41,15 @@ def write_reply(ctx: DataContext, chat, backend_label: str, *, feedback_id=None,
 
         messages = load_prompt("reply", settings.prompts_dir).render(
             **reply_variables(target, customer, evidence, tone, lang, policy, DATA_BLOCK_RULE))
-        text = yield from stream_text(chat, to_langchain(messages))
+        text = _collect(stream_text(chat, to_langchain(messages)))  # checked before anyone reads it
         text, broken = policy.enforce(text.strip(), lang)
         if broken:
             notes.append(f"removed promises the reply policy does not allow: {', '.join(broken)}")
+        name = (customer.data["profile"].get("name") if customer else None) or target.get("customer_name")
+        text, hazards = guard_reply(text, target.get("text") or "", lang, name)
+        if hazards:
+            notes.append("removed from the draft: " + ", ".join(hazards))
+        yield Event("token", text)
     yield Event("done", Draft("reply", text, citations=[target["id"]], evidence=evidence, context=context,
                               backend=backend_label, notices=list(dict.fromkeys(notes)), language=lang))
 
@@ -85,6 +90,15 @@ def write_plan(ctx: DataContext, chat, backend_label: str, *, theme=None, catego
     yield Event("done", Draft("plan", text, citations=used, evidence=evidence,
                               context={k: v for k, v in facts.items() if k != "breakdown"}, backend=backend_label,
                               notices=list(dict.fromkeys(notes)), language=lang))
+
+
+def _collect(events: Iterator[Event]) -> str:
+    """Run a text stream to its end without showing it; its whole text."""
+    while True:
+        try:
+            next(events)
+        except StopIteration as stop:
+            return stop.value
 
 
 def category_for(ctx: DataContext, query: str | None) -> str | None:
