@@ -578,3 +578,12 @@ def test_a_product_the_question_names_is_a_filter(tmp_path):
     assert answer.tool_calls[0].arguments.get("product") == "手机" and "query" not in answer.tool_calls[0].arguments
     frame = frame_of(a)
     assert answer.citations and all(frame.loc[i, "product"] == "手机" for i in answer.citations)
+
+
+def test_a_topic_nothing_is_about_falls_back_to_the_category_its_words_name(store_settings, store):
+    answer = assistant(store_settings, store).ask("what do customers say about expensive zeppelin rides?")
+    call = answer.tool_calls[0]
+    assert call.arguments.get("category") == "pricing" and "query" not in call.arguments
+    assert any("nothing matched" in n and "pricing" in n for n in answer.notices)
+    frame = frame_of(assistant(store_settings, store))
+    assert answer.citations and all(frame.loc[i, "category"] == "pricing" for i in answer.citations)

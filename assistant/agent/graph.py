@@ -122,15 +122,20 @@ def build_routed_graph(ctx: DataContext, chat_model=None, prompts_dir=None, anal
     def act_node(state: AgentState) -> dict:
         resolved = state["resolved"]
         route = resolved.route
+        notes: list[str] = []
         if route.topic and route.tool in ("search_feedback", "top_demands", "trends", "evaluate_effect"):
             route = _bilingual(route)
         try:
             result = run_route(ctx, route, resolved.window, analyzer=analyzer)
             implied = implied_category(state["question"], ctx) if state.get("question") else None
-            if route.topic and not route.category and not result.ids and implied and result.data.get("topic"):
-                # nothing is about the topic's words or meaning (e.g. the other language of a bilingual store):
-                # the category its words name is the next best scope, and the answer says so
-                _emit("notice", f"nothing matched “{route.topic}” by meaning or words; showing {implied} feedback")
+            matched = (result.data.get("topic") or {}).get("matched")
+            if route.topic and not route.category and implied and matched == 0:
+                # nothing at any time is about the topic's words or meaning (e.g. the other language of a
+                # bilingual store): the category its words name is the next best scope, and the answer says so
+                # (nothing in the window alone is said as such)
+                note = f"nothing matched “{route.topic}” by meaning or words; showing {implied} feedback"
+                _emit("notice", note)
+                notes.append(note)
                 route = route.model_copy(update={"topic": None, "query": None, "category": implied})
                 result = run_route(ctx, route, resolved.window, analyzer=analyzer)
         except ConfigError as exc:  # the data cannot answer as asked (no action date, no analysis): say so
@@ -145,7 +150,8 @@ def build_routed_graph(ctx: DataContext, chat_model=None, prompts_dir=None, anal
         cites = Citations()
         facts = describe(result, evidence, cites, lang, scope)
         brief = describe(result, evidence, Citations(), lang, scope, brief=True) if chat_model is not None else facts
-        return {"results": [result], "cites": cites, "facts": facts, "brief": brief}
+        return {"results": [result], "cites": cites, "facts": facts, "brief": brief,
+                "notices": list(state.get("notices", [])) + notes}
 
     def _bilingual(route: Route) -> Route:
         """A topic in another language than most of the store's feedback, said in both (topic.PHRASINGS):
