@@ -42,7 +42,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import assistant.analysis.categorize as cz  # noqa: E402
+from assistant.analysis.supervised import train_classifier  # noqa: E402
 from assistant.analysis.taxonomy import load_taxonomy, taxonomy_from_data  # noqa: E402
+from assistant.analysis.vectors import as_matrix, normalise  # noqa: E402
 from assistant.embeddings import embed_queries, load_embedder  # noqa: E402
 from assistant.sample_data import build_records  # noqa: E402
 from bench._report import write_section  # noqa: E402
@@ -203,7 +205,7 @@ def taxonomy(descriptions: dict[str, str], name: str):
 
 def one_phrase(embedder, tax, vectors) -> list[str]:
     """The research baseline: one "name: description" query vector per category, argmax cosine."""
-    protos = cz._normalise(np.stack([embedder.embed_query(f"{c.name}: {c.description}") for c in tax.categories]))
+    protos = normalise(np.stack([embedder.embed_query(f"{c.name}: {c.description}") for c in tax.categories]))
     return [tax.names[j] for j in (vectors @ protos.T).argmax(axis=1)]
 
 
@@ -244,7 +246,7 @@ def supervised_k_shot(embedder, tax, vectors, texts, gold, k: int, seeds=range(5
     for seed in seeds:
         rng = np.random.default_rng(seed)
         train = [int(i) for c in names for i in rng.choice([i for i in single if c in gold[i]], k, replace=False)]
-        head, _ = cz.train_classifier(vectors[train], [next(iter(gold[i])) for i in train], test_size=0)
+        head, _ = train_classifier(vectors[train], [next(iter(gold[i])) for i in train], test_size=0)
         rest = np.setdiff1d(np.arange(len(gold)), train)
         rest_gold = [gold[i] for i in rest]
         predicted = np.array(head.classes)[head.predict_proba(vectors[rest]).argmax(axis=1)]
@@ -262,7 +264,7 @@ def supervised_all(vectors, gold) -> tuple[float, int]:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
-    x = cz._as_matrix(vectors)
+    x = as_matrix(vectors)
     first = [sorted(g)[0] for g in gold]
     hits, sizes = 0, []
     for tr, te in StratifiedKFold(5, shuffle=True, random_state=0).split(x, first):
@@ -317,7 +319,7 @@ def llm_category_rows(emb, tax, x, texts, gold, results, n: int, cache_dir: Path
     idx = np.array([i for i, _ in keep])
     llm_hit = hit_rate([c for _, c in keep], [gold[i] for i in idx])
     zs_hit = hit_rate([results[i].primary for i in idx], [gold[i] for i in idx])
-    head, _ = cz.train_classifier(x[idx], [c for _, c in keep], test_size=0)
+    head, _ = train_classifier(x[idx], [c for _, c in keep], test_size=0)
     refined = [r.primary for r in cz.CategoryClassifier(tax, emb, supervised=head).classify(x, texts)]
     for i, c in keep:
         refined[i] = c  # a labelled sentence keeps the model's label
@@ -492,7 +494,7 @@ def sample_data(emb, data: Data) -> dict:
     sres = primaries(emb, data.default, sx, data.s_texts)
     by_lang = {lang: hit_rate(sres, s_gold, [i for i, r in enumerate(records) if r.lang == lang])
                for lang in ("en", "zh")}
-    ceiling = cross_val_score(LogisticRegression(C=10, max_iter=3000), cz._as_matrix(sx),
+    ceiling = cross_val_score(LogisticRegression(C=10, max_iter=3000), as_matrix(sx),
                               [r.category for r in records], cv=5).mean()
     return {"sample": (len(records), hit_rate(sres, s_gold), by_lang, hit_rate(phrases_only(emb, data.default, sx), s_gold),
                        float(ceiling))}
@@ -514,7 +516,7 @@ def banking_supervised(name: str, emb, bx, data: Data) -> dict:
         tr_texts, tr_labels = [tr_texts[i] for i in pick], [tr_labels[i] for i in pick]
     tx = emb.embed_documents(tr_texts)
     started = time.perf_counter()
-    head, report = cz.train_classifier(tx, tr_labels)
+    head, report = train_classifier(tx, tr_labels)
     train_seconds = time.perf_counter() - started
     predicted = np.array(head.classes)[head.predict_proba(bx).argmax(axis=1)]
     b_intents = data.b_intents

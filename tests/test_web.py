@@ -319,8 +319,6 @@ def test_chat_streams_a_cited_answer(state, web_settings):
 
 
 def test_chat_streams_tokens_from_an_openai_compatible_endpoint(web_settings, openai_standin):
-    from openai_standin import ToolCalls
-
     openai_standin.script("Pricing complaints are led by the price rise, mostly from long-time customers [1].")
     settings = web_settings.model_copy(update={"llm_backend": "openai", "llm_base_url": openai_standin.url,
                                                "llm_max_retries": 0})

@@ -46,7 +46,7 @@ from collections import Counter
 import numpy as np
 
 from ..embeddings import Embedder, embed_queries
-from .supervised import SupervisedHead, train_classifier  # noqa: F401
+from .supervised import SupervisedHead
 from .taxonomy import Taxonomy
 from .types import CategoryResult
 from .vectors import as_matrix, normalise, softmax, softmax_weights
@@ -62,8 +62,6 @@ WORDS_PER_VOTE = 5  # an item's word evidence: the mean of its strongest 1 in 5 
 MAX_NEW_WORDS = 5000  # words embedded per call, most frequent first: bounds the cost on a large store
 FEW_LABELS = 30  # labels per category below which a supervised head is combined with zero-shot
 TEMPERATURE = 2.0  # z units -> probabilities; chosen for calibration on banking77 (dev), checked on SemEval
-# bench/quality_category.py and real_data.py read these through this module (`cz.train_classifier`, ...)
-_as_matrix, _normalise = as_matrix, normalise
 _SPLIT = re.compile(r"[,;:，；、。.()（）/]|\s(?:and|or|as well as|including|e\.g\.)\s|和|或|以及")
 _EN_WORD = re.compile(r"[a-z][a-z'-]*[a-z]")
 # everyday words from no particular domain: a fixed reference, so that one item on its own is scored the
