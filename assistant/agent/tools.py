@@ -49,13 +49,6 @@ def _epoch(ctx: DataContext, value: datetime | str | None, *, end: bool = False)
         raise ConfigError(f"cannot read {value!r} as a date; use YYYY-MM-DD") from exc
 
 
-def _inclusive_end(ctx: DataContext, until) -> float | None:
-    """The analysis functions read an epoch `until` as inclusive (they add one second): hand them the
-    last second of the window."""
-    end = _epoch(ctx, until, end=True)
-    return None if end is None else end - 1
-
-
 def _window_args(since, until) -> dict:
     return {"since": since.isoformat() if isinstance(since, datetime) else since,
             "until": until.isoformat() if isinstance(until, datetime) else until}
@@ -133,7 +126,7 @@ def top_demands(ctx: DataContext, *, since=None, until=None, category: str | Non
                         sentiment=sentiment, product=product)
     frame, matched, _ = _scoped(ctx, filters, topic)
     n = max(1, min(int(n), 20))
-    window = dict(since=filters.since, until=_inclusive_end(ctx, until), weights=ctx.settings.priority)
+    window = dict(since=filters.since, until=filters.inclusive_until(), weights=ctx.settings.priority)
     ranked = rank_demands(frame, **window, limit=n) if len(frame) else []
     if not ranked and len(frame):  # items no theme took are not one demand, unless they are all there is
         ranked = rank_demands(frame, **window, include_unassigned=True, limit=1)
@@ -171,7 +164,7 @@ def trend_report(ctx: DataContext, *, by: str = "category", interval: str = "wee
     filters = selection(ctx, since=since, until=until, category=category, channel=channel, sentiment=sentiment,
                         product=product)
     frame, matched, _ = _scoped(ctx, filters, topic)
-    report = trends(frame, by=by, interval=interval, since=filters.since, until=_inclusive_end(ctx, until))
+    report = trends(frame, by=by, interval=interval, since=filters.since, until=filters.inclusive_until())
     ids: list[str] = []
     spikes = []
     column = {"theme": "theme_id"}.get(by, by)
